@@ -1,0 +1,48 @@
+"""The typed door between reading and rendering: an article and its blocks."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+
+class BlockKind(enum.Enum):
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: BlockKind
+    text: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One published article, with every field a writer needs and nothing else."""
+
+    id: str
+    """A `urn:uuid:` derived from the file name, so edits never change it."""
+    slug: str
+    """File-name-safe name of the article's page and chapter, unique in a build."""
+    title: str
+    published: datetime
+    """Time-zone aware."""
+    updated: datetime
+    """Time-zone aware; equal to `published` until edits are tracked."""
+    language: str
+    direction: str
+    """`rtl` or `ltr`."""
+    blocks: tuple[Block, ...]
+    source: Path
+
+    @property
+    def summary(self) -> str:
+        """The first paragraph, or the first block when an article has no paragraph."""
+        for block in self.blocks:
+            if block.kind is BlockKind.PARAGRAPH:
+                return block.text
+        return self.blocks[0].text if self.blocks else self.title

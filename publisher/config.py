@@ -1,0 +1,161 @@
+"""Site configuration: built-in defaults, optionally overridden by `publisher.toml`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+from .language import direction_of
+
+DEFAULT_CONFIG_FILE = Path("publisher.toml")
+
+# Fixed so that ids stay the same across machines and runs; a site sets its own `id_namespace`
+# once, before its first publication, to make its ids globally unique.
+DEFAULT_ID_NAMESPACE = uuid.UUID("5f2b6c1e-8d4a-5e3b-9a71-3c0f2d8e6b14")
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+_BOOK_NAME = re.compile(r"^[\w][\w.-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    title: str = "أخبار"
+    subtitle: str | None = None
+    author: str = "فريق التحرير"
+    rights: str | None = None
+    base_url: str = "http://localhost:8000/"
+    language: str = "ar"
+    direction: str = ""
+    """`rtl` or `ltr`; empty means: follow `language`."""
+    timezone: str = "UTC"
+    feed_size: int = 50
+    book_name: str = "news"
+    id_namespace: uuid.UUID = field(default=DEFAULT_ID_NAMESPACE)
+
+    def __post_init__(self) -> None:
+        if not self.direction:
+            object.__setattr__(self, "direction", direction_of(self.language))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def description(self) -> str:
+        return self.subtitle or self.title
+
+
+def load_config(path: Path | None) -> Config:
+    """The configuration from `path`, or from `./publisher.toml` if present, else the defaults.
+
+    An explicitly named file must exist; every key is checked so a typo is an error, not a
+    silently ignored setting.
+    """
+    if path is None:
+        if not DEFAULT_CONFIG_FILE.is_file():
+            return Config()
+        path = DEFAULT_CONFIG_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("configuration file not found", path) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read configuration: {error}", path) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"not valid TOML: {error}", path) from None
+    return config_from_mapping(raw, path)
+
+
+def config_from_mapping(raw: dict[str, Any], path: Path | None = None) -> Config:
+    known = {f.name: f for f in fields(Config)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(sorted(known))
+            raise ConfigError(f"unknown key '{key}'", path, hint)
+        values[key] = _check(key, value, path)
+    return replace(Config(), **values)
+
+
+def _check(key: str, value: Any, path: Path | None) -> Any:
+    if key == "feed_size":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError("'feed_size' must be a whole number of at least 1", path)
+        return value
+    if not isinstance(value, str):
+        raise ConfigError(f"'{key}' must be a string", path)
+    check = _STRING_CHECKS.get(key)
+    return value if check is None else check(value, path)
+
+
+def _non_empty(key: str) -> Callable[[str, Path | None], str]:
+    def check(value: str, path: Path | None) -> str:
+        if not value.strip():
+            raise ConfigError(f"'{key}' must not be empty", path)
+        return value
+
+    return check
+
+
+def _base_url(value: str, path: Path | None) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(
+            f"'base_url' must be an absolute http(s) URL, not '{value}'", path, "e.g. https://example.org/news/"
+        )
+    return value if value.endswith("/") else value + "/"
+
+
+def _language(value: str, path: Path | None) -> str:
+    if not _LANGUAGE_TAG.match(value):
+        raise ConfigError(f"'language' must be a BCP 47 tag such as 'ar' or 'fa-IR', not '{value}'", path)
+    return value
+
+
+def _direction(value: str, path: Path | None) -> str:
+    if value not in {"rtl", "ltr"}:
+        raise ConfigError(f"'direction' must be 'rtl' or 'ltr', not '{value}'", path)
+    return value
+
+
+def _timezone(value: str, path: Path | None) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone '{value}'", path, "use an IANA name such as 'Asia/Riyadh'") from None
+    return value
+
+
+def _book_name(value: str, path: Path | None) -> str:
+    if not _BOOK_NAME.match(value):
+        raise ConfigError(f"'book_name' must be a plain file name without extension, not '{value}'", path)
+    return value
+
+
+def _id_namespace(value: str, path: Path | None) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ConfigError(f"'id_namespace' must be a UUID, not '{value}'", path) from None
+
+
+_STRING_CHECKS: dict[str, Callable[[str, Path | None], Any]] = {
+    "title": _non_empty("title"),
+    "author": _non_empty("author"),
+    "base_url": _base_url,
+    "language": _language,
+    "direction": _direction,
+    "timezone": _timezone,
+    "book_name": _book_name,
+    "id_namespace": _id_namespace,
+}

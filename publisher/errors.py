@@ -1,0 +1,59 @@
+"""The one exception hierarchy of publisher; each error builds its own message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PublisherError(Exception):
+    """Base of every error publisher reports to a user (never shown as a traceback)."""
+
+
+class ConfigError(PublisherError):
+    """The configuration file or a command-line option is unusable (exit status 2)."""
+
+    def __init__(self, reason: str, path: Path | None = None, hint: str | None = None) -> None:
+        self.reason = reason
+        self.path = path
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{display_path(self.path)}: " if self.path is not None else ""
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return f"{where}{self.reason}{hint}"
+
+
+class ArticleError(PublisherError):
+    """One article cannot be read; the others are still published (exit status 1)."""
+
+    def __init__(self, path: Path, line: int, reason: str, hint: str | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return f"{display_path(self.path)}:{self.line}: {self.reason}{hint}"
+
+
+class OutputError(PublisherError):
+    """An output file could not be written; earlier outputs are left as they were."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{display_path(self.path)}: cannot write: {self.reason}"
+
+
+def display_path(path: Path) -> str:
+    """A path as the user most likely typed it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)

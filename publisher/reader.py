@@ -1,0 +1,210 @@
+"""Reading the seed format: a text file becomes an `Article`, or an `ArticleError` saying why not."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from .article import Article, Block, BlockKind
+from .config import Config
+from .errors import ArticleError, ConfigError, display_path
+from .language import detect_language, direction_of
+
+logger = logging.getLogger(__name__)
+
+SEED_SUFFIX = ".txt"
+MAX_HEADING_WORDS = 12
+
+# Only LF, CRLF and CR end a line: str.splitlines() would also split on U+2028, U+0085 and
+# \x1c-\x1e, which can stand inside a paragraph.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# C0 controls but tab, DEL, and the two non-characters XML forbids; everything else is kept.
+_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+_TIMESTAMP = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[T ](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?)"
+    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?",
+    re.ASCII,
+)
+# Arabic-Indic and Extended Arabic-Indic (Persian) digits, read as the digits they are.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+SENTENCE_END = ".!?؟…:;،؛۔"
+CLOSING_MARKS = "\"'”’»›)]}﴾﴿"
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReading:
+    """What reading a seeds folder gave: the articles, and the files that were rejected."""
+
+    articles: tuple[Article, ...]
+    rejected: tuple[ArticleError, ...]
+
+
+def ends_sentence(text: str) -> bool:
+    return text.rstrip(CLOSING_MARKS).endswith(tuple(SENTENCE_END))
+
+
+def is_heading(text: str) -> bool:
+    """A subheading is short and does not end a sentence; anything else is a paragraph."""
+    return len(text.split()) <= MAX_HEADING_WORDS and not ends_sentence(text)
+
+
+def article_id(stem: str, namespace: uuid.UUID) -> str:
+    """The id of the article in file `stem`: stable across edits of its title and text."""
+    return f"urn:uuid:{uuid.uuid5(namespace, 'article:' + unicodedata.normalize('NFC', stem))}"
+
+
+def slug_for(stem: str) -> str:
+    """A URL- and file-system-safe page name, lower-cased so case-insensitive disks agree."""
+    slug = re.sub(r"[^\w-]+", "-", unicodedata.normalize("NFC", stem).casefold()).strip("-_")
+    return slug or "article"
+
+
+def read_seeds(folder: Path, config: Config) -> SeedReading:
+    """Read every `*.txt` file in `folder` (in name order); hidden files are ignored."""
+    if not folder.is_dir():
+        raise ConfigError("seeds folder not found", folder, "pass --seeds DIR")
+    candidates = sorted(
+        (path for path in folder.iterdir() if path.name.endswith(SEED_SUFFIX) and not path.name.startswith(".")),
+        key=lambda path: (unicodedata.normalize("NFC", path.name), path.name),
+    )
+    articles: list[Article] = []
+    rejected: list[ArticleError] = []
+    seen: dict[str, Path] = {}
+    root = folder.resolve()
+    for path in candidates:
+        try:
+            _check_file(path, root)
+            article = read_article(path, config)
+            if article.id in seen:
+                raise ArticleError(path, 1, f"same name as {display_path(seen[article.id])} in another Unicode form")
+        except ArticleError as error:
+            rejected.append(error)
+            continue
+        seen[article.id] = path
+        articles.append(article)
+    return SeedReading(tuple(_unique_slugs(articles)), tuple(rejected))
+
+
+def _check_file(path: Path, root: Path) -> None:
+    if path.is_symlink() and not path.resolve().is_relative_to(root):
+        raise ArticleError(path, 1, "symbolic link to a file outside the seeds folder; not followed")
+    if not path.is_file():
+        raise ArticleError(path, 1, "not a regular file")
+
+
+def _unique_slugs(articles: Iterable[Article]) -> list[Article]:
+    """Give articles whose names fold to the same slug a suffix from their own name."""
+    articles = list(articles)
+    counts: dict[str, int] = {}
+    for article in articles:
+        counts[article.slug] = counts.get(article.slug, 0) + 1
+    return [
+        replace(article, slug=f"{article.slug}-{hashlib.sha256(article.source.name.encode()).hexdigest()[:8]}")
+        if counts[article.slug] > 1
+        else article
+        for article in articles
+    ]
+
+
+def read_article(path: Path, config: Config) -> Article:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ArticleError(path, 1, f"cannot read file: {error.strerror or error}") from None
+    return parse_article(data, path, config)
+
+
+def parse_article(data: bytes, path: Path, config: Config) -> Article:
+    """Turn the bytes of one seed file into an `Article` (or raise `ArticleError`)."""
+    text = _decode(data, path)
+    lines = [(number, _clean(raw, path, number)) for number, raw in enumerate(_LINE_BREAK.split(text), start=1)]
+    content = [(number, line) for number, line in lines if line]
+    if not content:
+        raise ArticleError(path, 1, "empty file", "line 1 must be a timestamp such as 2025-03-31 15:08:00")
+    (stamp_line, stamp), *rest = content
+    published = _parse_timestamp(stamp, path, stamp_line, config)
+    if not rest:
+        raise ArticleError(path, stamp_line + 1, "no title after the timestamp")
+    (title_line, title), *body = rest
+    if len(title.split()) > MAX_HEADING_WORDS and ends_sentence(title):
+        raise ArticleError(
+            path,
+            title_line,
+            "no title: the line after the timestamp reads as a paragraph",
+            "put a short title on the line after the timestamp",
+        )
+    blocks = tuple(
+        Block(BlockKind.HEADING if is_heading(line) else BlockKind.PARAGRAPH, line, number) for number, line in body
+    )
+    if not blocks:
+        logger.warning("%s:%d: warning: article has a title but no text", display_path(path), title_line)
+    stem = path.name[: -len(SEED_SUFFIX)] if path.name.endswith(SEED_SUFFIX) else path.stem
+    language = detect_language(" ".join([title, *(block.text for block in blocks)]), config.language)
+    return Article(
+        id=article_id(stem, config.id_namespace),
+        slug=slug_for(stem),
+        title=title,
+        published=published,
+        updated=published,
+        language=language,
+        direction=config.direction if language == config.language else direction_of(language),
+        blocks=blocks,
+        source=path,
+    )
+
+
+def _decode(data: bytes, path: Path) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        hint = "save the file as UTF-8"
+        if _looks_like_windows_1256(data):
+            hint = "it looks like windows-1256 (Arabic Windows); save it as UTF-8"
+        raise ArticleError(
+            path, line, f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})", hint
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _looks_like_windows_1256(data: bytes) -> bool:
+    decoded = data.decode("cp1256", errors="replace")
+    letters = [char for char in decoded if char.isalpha()]
+    return bool(letters) and sum("\u0600" <= char <= "\u06ff" for char in letters) * 2 > len(letters)
+
+
+def _clean(line: str, path: Path, number: int) -> str:
+    removed = _UNWANTED.findall(line)
+    if removed:
+        names = ", ".join(sorted({f"U+{ord(char):04X}" for char in removed}))
+        logger.warning(
+            "%s:%d: warning: removed %d control character%s (%s)",
+            display_path(path),
+            number,
+            len(removed),
+            "" if len(removed) == 1 else "s",
+            names,
+        )
+        line = _UNWANTED.sub("", line)
+    return line.strip()
+
+
+def _parse_timestamp(text: str, path: Path, line: int, config: Config) -> datetime:
+    hint = "line 1 must be the publication time, e.g. 2025-03-31 15:08:00 or 2025-03-31T15:08:00+03:00"
+    match = _TIMESTAMP.fullmatch(text.translate(_DIGITS))
+    if match is None:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ArticleError(path, line, f"expected a timestamp YYYY-MM-DD HH:MM:SS, found '{shown}'", hint)
+    zone = match["zone"]
+    try:
+        moment = datetime.fromisoformat(f"{match['date']}T{match['time']}{'+00:00' if zone == 'Z' else zone or ''}")
+    except ValueError as error:
+        raise ArticleError(path, line, f"impossible date or time '{text}': {error}") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=config.zone)
