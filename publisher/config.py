@@ -42,8 +42,11 @@ class Config:
     id_namespace: uuid.UUID = field(default=DEFAULT_ID_NAMESPACE)
 
     def __post_init__(self) -> None:
+        # Derived here rather than in the loader so that a Config built in code is as complete.
         if not self.direction:
             object.__setattr__(self, "direction", direction_of(self.language))
+        if not self.base_url.endswith("/"):
+            object.__setattr__(self, "base_url", self.base_url + "/")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -113,7 +116,7 @@ def _base_url(value: str, path: Path | None) -> str:
         raise ConfigError(
             f"'base_url' must be an absolute http(s) URL, not '{value}'", path, "e.g. https://example.org/news/"
         )
-    return value if value.endswith("/") else value + "/"
+    return value
 
 
 def _language(value: str, path: Path | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,8 +104,11 @@ def _add_entry(generator: FeedGenerator, article: Article, config: Config) -> No
     entry.updated(article.updated)
     entry.author({"name": config.author})
     entry.link(href=page_url(config, article), rel="alternate", type="text/html")
-    # isSummary, and before content(): otherwise description() overwrites the Atom content.
-    entry.description(article.summary, isSummary=True)
+    # Readers treat an RSS description as HTML, so the plain-text summary is escaped and said to
+    # be HTML in Atom too. isSummary, and before content(): otherwise the Atom content is overwritten.
+    summary = html.escape(article.summary, quote=False)
+    entry.description(summary, isSummary=True)
+    entry.summary(summary, type="html")
     entry.content(render_feed_html(article), type="html")
     # RSS items carry neither a language nor (without an e-mail address) an author.
     entry.dc.dc_creator(config.author)

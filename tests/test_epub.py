@@ -1,0 +1,120 @@
+"""The EPUB: 0 errors and 0 warnings from EPUBCheck, right-to-left throughout, complete metadata."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+
+from publisher.config import Config
+from publisher.epub import chronological
+from publisher.reader import read_seeds
+
+from .helpers import (
+    BAD_MIXED,
+    GOOD_MIXED,
+    OPF,
+    ROOT,
+    XHTML,
+    XML_LANG,
+    build_into,
+    epub_members,
+    epubcheck_findings,
+    make_seeds,
+    parse_xml,
+)
+
+DC = "{http://purl.org/dc/elements/1.1/}"
+CONFIG = Config(rights="© 2025 فريق التحرير", title="نشرة الأخبار", book_name="nashra")
+
+
+@pytest.fixture(scope="module")
+def sample_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("sample") / "output"
+    build_into(ROOT / "seeds", output)
+    return output / "news.epub"
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("mixed")
+    seeds = make_seeds(folder / "seeds", *GOOD_MIXED, *BAD_MIXED)
+    result = build_into(seeds, folder / "output", CONFIG)
+    assert len(result.rejected) == len(BAD_MIXED)
+    return seeds, folder / "output" / "nashra.epub"
+
+
+def test_epubcheck_passes_the_book_of_the_seeds_with_no_error_or_warning(sample_book: Path) -> None:
+    assert epubcheck_findings(sample_book) == []
+
+
+def test_epubcheck_passes_the_mixed_book_with_no_error_or_warning(mixed: tuple[Path, Path]) -> None:
+    assert epubcheck_findings(mixed[1]) == []
+
+
+def test_mimetype_is_the_first_member_and_stored(sample_book: Path) -> None:
+    with zipfile.ZipFile(sample_book) as archive:
+        first = archive.infolist()[0]
+    assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
+    assert sample_book.read_bytes()[30:58] == b"mimetypeapplication/epub+zip"
+
+
+def test_spine_is_right_to_left_with_the_chapters_in_chronological_order(mixed: tuple[Path, Path]) -> None:
+    seeds, book = mixed
+    members = epub_members(book)
+    package = parse_xml(members["EPUB/content.opf"])
+    spine = package.find(f"{OPF}spine")
+    assert spine is not None
+    assert spine.get("page-progression-direction") == "rtl"
+    assert spine.get("toc") == "ncx"
+    manifest = {item.get("id"): item.get("href") for item in package.iter(f"{OPF}item")}
+    chapters = [manifest[ref.get("idref")] for ref in spine][1:]
+    articles = chronological(read_seeds(seeds, CONFIG).articles)
+    assert chapters == [f"articles/{article.slug}.xhtml" for article in articles]
+    assert "toc.ncx" in manifest.values()
+
+
+def test_every_xhtml_document_has_lang_xml_lang_and_dir(mixed: tuple[Path, Path]) -> None:
+    seeds, book = mixed
+    by_slug = {article.slug: article for article in read_seeds(seeds, CONFIG).articles}
+    documents = {name: data for name, data in epub_members(book).items() if name.endswith(".xhtml")}
+    assert len(documents) == len(by_slug) + 1
+    for name, data in documents.items():
+        root = parse_xml(data)
+        assert root.tag == f"{XHTML}html"
+        if name == "EPUB/nav.xhtml":
+            expected = ("ar", "ar", "rtl")
+        else:
+            article = by_slug[Path(name).stem]
+            expected = (article.language, article.language, article.direction)
+        assert (root.get("lang"), root.get(XML_LANG), root.get("dir")) == expected, name
+
+
+def test_chapters_are_the_published_pages(mixed: tuple[Path, Path]) -> None:
+    seeds, book = mixed
+    members = epub_members(book)
+    for article in read_seeds(seeds, CONFIG).articles:
+        page = book.parent / "articles" / f"{article.slug}.html"
+        assert members[f"EPUB/articles/{article.slug}.xhtml"] == page.read_bytes()
+
+
+def test_metadata_is_complete_and_taken_from_the_data(mixed: tuple[Path, Path]) -> None:
+    seeds, book = mixed
+    members = epub_members(book)
+    metadata = parse_xml(members["EPUB/content.opf"]).find(f"{OPF}metadata")
+    assert metadata is not None
+    newest = max(article.updated for article in read_seeds(seeds, CONFIG).articles)
+    assert metadata.findtext(f"{DC}title") == "نشرة الأخبار"
+    assert metadata.findtext(f"{DC}language") == "ar"
+    assert metadata.findtext(f"{DC}identifier") == f"urn:uuid:{CONFIG.id_namespace}"
+    assert metadata.findtext(f"{DC}creator") == CONFIG.author
+    assert metadata.findtext(f"{DC}publisher") == CONFIG.author
+    assert metadata.findtext(f"{DC}rights") == CONFIG.rights
+    assert metadata.findtext(f"{OPF}meta[@property='dcterms:modified']") == newest.astimezone(UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    ncx = parse_xml(members["EPUB/toc.ncx"])
+    assert ncx.get(XML_LANG) == "ar"
+    assert len(ncx.findall(".//{http://www.daisy.org/z3986/2005/ncx/}navPoint")) == len(GOOD_MIXED) + 1

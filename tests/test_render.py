@@ -1,0 +1,97 @@
+"""Chapters: well-formed, right-to-left XHTML whose text is exactly the article's."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+from lxml import etree
+
+from publisher.article import Article, BlockKind
+from publisher.config import Config
+from publisher.reader import read_article
+from publisher.render import render_chapter, render_feed_html
+
+from .helpers import DATA, SAMPLE, XHTML, XML_LANG
+
+CONFIG = Config()
+
+
+@pytest.fixture(scope="module")
+def sample() -> Article:
+    return read_article(SAMPLE, CONFIG)
+
+
+def test_html_element_carries_lang_xml_lang_and_dir(sample: Article) -> None:
+    root = etree.fromstring(render_chapter(sample))
+    assert root.tag == f"{XHTML}html"
+    assert (root.get("lang"), root.get(XML_LANG), root.get("dir")) == ("ar", "ar", "rtl")
+
+
+def test_head_has_title_charset_and_stylesheet(sample: Article) -> None:
+    root = etree.fromstring(render_chapter(sample))
+    head = root.find(f"{XHTML}head")
+    assert head is not None
+    assert head.findtext(f"{XHTML}title") == sample.title
+    assert head.find(f"{XHTML}meta[@charset='utf-8']") is not None
+    link = head.find(f"{XHTML}link")
+    assert link is not None
+    assert (link.get("rel"), link.get("href")) == ("stylesheet", "../style.css")
+
+
+def test_body_has_h1_time_then_h2_and_p_in_order(sample: Article) -> None:
+    root = etree.fromstring(render_chapter(sample))
+    article = root.find(f"{XHTML}body/{XHTML}article")
+    assert article is not None
+    assert article.findtext(f"{XHTML}header/{XHTML}h1") == sample.title
+    time = article.find(f"{XHTML}header/{XHTML}p/{XHTML}time")
+    assert time is not None
+    assert time.get("datetime") == "2025-03-31T15:08:00+00:00"
+    blocks = [child for child in article if child.tag != f"{XHTML}header"]
+    assert [(child.tag, child.text) for child in blocks] == [
+        (f"{XHTML}h2" if block.kind is BlockKind.HEADING else f"{XHTML}p", block.text) for block in sample.blocks
+    ]
+    assert sum(child.tag == f"{XHTML}h2" for child in blocks) == 7
+
+
+def test_markup_in_the_text_is_shown_literally() -> None:
+    article = read_article(DATA / "markup_in_text.txt", CONFIG)
+    chapter = render_chapter(article)
+    root = etree.fromstring(chapter)
+    assert root.find(f".//{XHTML}script") is None
+    assert root.find(f".//{XHTML}b") is None
+    assert root.findtext(f".//{XHTML}h1") == article.title
+    paragraph = root.find(f".//{XHTML}article/{XHTML}p")
+    assert paragraph is not None
+    assert paragraph.text == "نص فيه <script>alert(1)</script> و &amp; و ]]> و &lt;b&gt; حرفيا."
+    assert b"<script>" not in chapter
+
+
+def test_chapter_is_also_a_clean_html_page(sample: Article) -> None:
+    """Polyglot: parsed as text/html, the page has the same structure and text."""
+    chapter = render_chapter(sample)
+    assert chapter.startswith(b"<!DOCTYPE html>\n<html ")
+    page = lxml.html.document_fromstring(chapter)
+    assert page.get("dir") == "rtl"
+    assert [element.text for element in page.iter("h2")] == [
+        block.text for block in sample.blocks if block.kind is BlockKind.HEADING
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "direction"), [("hebrew_article.txt", "he", "rtl"), ("english_article.txt", "en", "ltr")]
+)
+def test_each_chapter_has_its_own_language(name: str, language: str, direction: str) -> None:
+    root = etree.fromstring(render_chapter(read_article(DATA / name, CONFIG)))
+    assert (root.get("lang"), root.get(XML_LANG), root.get("dir")) == (language, language, direction)
+
+
+def test_feed_html_is_wrapped_in_an_element_with_dir_and_lang(sample: Article) -> None:
+    fragment = lxml.html.fragment_fromstring(render_feed_html(sample))
+    assert (fragment.tag, fragment.get("dir"), fragment.get("lang")) == ("div", "rtl", "ar")
+    assert [child.text for child in fragment] == [block.text for block in sample.blocks]
+
+
+def test_bidi_controls_survive_rendering() -> None:
+    article = read_article(DATA / "zwj_zwnj_and_bidi_marks.txt", CONFIG)
+    root = etree.fromstring(render_chapter(article))
+    assert root.find(f".//{XHTML}article/{XHTML}p").text == article.blocks[0].text  # type: ignore[union-attr]
