@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ def chapter_name(article: Article) -> str:
 
 
 def book_id(config: Config) -> str:
-    return f"urn:uuid:{config.id_namespace}"
+    return f"urn:uuid:{uuid.uuid5(config.id_namespace, 'book:' + config.book_name)}"
 
 
 def build_epub(articles: Sequence[Article], chapters: dict[str, bytes], stylesheet: bytes, config: Config) -> bytes:

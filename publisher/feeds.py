@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +40,7 @@ def newest_first(articles: Sequence[Article]) -> list[Article]:
 
 
 def feed_id(config: Config) -> str:
-    return f"urn:uuid:{config.id_namespace}"
+    return f"urn:uuid:{uuid.uuid5(config.id_namespace, 'feed')}"
 
 
 def last_updated(articles: Sequence[Article]) -> datetime:
@@ -72,7 +73,6 @@ def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
     generator.title(config.title)
     if config.subtitle:
         generator.subtitle(config.subtitle)
-    generator.description(config.description)
     generator.author({"name": config.author})
     generator.language(config.language)
     generator.updated(last_updated(articles))
@@ -84,6 +84,9 @@ def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
     for article in entries:
         _add_entry(generator, article, config)
     atom = _with_links(generator, config, ATOM_NAME, "application/atom+xml").atom_str(pretty=True)
+    # RSS requires a description; feedgen would also make it the Atom subtitle, which without a
+    # configured subtitle would only repeat the title, so it is set after the Atom feed is made.
+    generator.description(config.description)
     rss = _with_links(generator, config, RSS_NAME, "application/rss+xml").rss_str(pretty=True)
     return Feeds(atom=_canonical(atom), rss=_canonical(rss))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from publisher.config import Config
-from publisher.epub import chronological
+from publisher.epub import book_id, chronological
 from publisher.reader import read_seeds
 
 from .helpers import (
@@ -108,7 +108,10 @@ def test_metadata_is_complete_and_taken_from_the_data(mixed: tuple[Path, Path]) 
     newest = max(article.updated for article in read_seeds(seeds, CONFIG).articles)
     assert metadata.findtext(f"{DC}title") == "نشرة الأخبار"
     assert metadata.findtext(f"{DC}language") == "ar"
-    assert metadata.findtext(f"{DC}identifier") == f"urn:uuid:{CONFIG.id_namespace}"
+    identifier = metadata.findtext(f"{DC}identifier")
+    assert identifier == book_id(CONFIG)
+    assert identifier == book_id(Config(rights="another", title="another", book_name="nashra"))
+    assert identifier != book_id(Config(book_name="other"))
     assert metadata.findtext(f"{DC}creator") == CONFIG.author
     assert metadata.findtext(f"{DC}publisher") == CONFIG.author
     assert metadata.findtext(f"{DC}rights") == CONFIG.rights

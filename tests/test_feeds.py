@@ -78,6 +78,7 @@ def test_atom_has_id_links_generator_rights_and_entry_languages(feeds: dict[str,
     assert links == {"self": "https://news.example.org/ar/feed.atom", "alternate": "https://news.example.org/ar/"}
     assert root.findtext(f"{ATOM}generator") == "publisher"
     assert root.findtext(f"{ATOM}rights") == CONFIG.rights
+    assert root.find(f"{ATOM}subtitle") is None  # none configured: no copy of the title
     languages = {entry.findtext(f"{ATOM}title"): entry.get(XML_LANG) for entry in root.findall(f"{ATOM}entry")}
     assert languages["פסגה בינלאומית נגד פשע מאורגן"] == "he"
     assert languages["Summit agrees new measures against organised crime"] == "en"
@@ -109,3 +110,10 @@ def test_feed_size_keeps_only_the_newest(seeds: Path) -> None:
     for document in (built.atom, built.rss):
         parsed = feedparser.parse(document)
         assert [entry.id for entry in parsed.entries] == [article.id for article in newest_first(articles)[:2]]
+
+
+def test_a_configured_subtitle_is_the_atom_subtitle_and_the_rss_description(seeds: Path) -> None:
+    config = Config(subtitle="آخر الأخبار")
+    built = build_feeds(read_seeds(seeds, config).articles, config)
+    assert etree.fromstring(built.atom).findtext(f"{ATOM}subtitle") == "آخر الأخبار"
+    assert etree.fromstring(built.rss).findtext("channel/description") == "آخر الأخبار"
