@@ -39,7 +39,8 @@ def render_chapter(article: Article) -> bytes:
     _child(header, "h1", text=article.title)
     dateline = _child(header, "p", **{"class": "dateline"})
     # Inline: no line breaks around the time, or they would become visible spaces.
-    time = etree.SubElement(dateline, f"{_X}time", datetime=article.published.isoformat())
+    # The numeric date reads left to right; dir isolates it, or bidi would show "15:08 2025-03-31".
+    time = etree.SubElement(dateline, f"{_X}time", datetime=article.published.isoformat(), dir="ltr")
     time.text = article.published.strftime("%Y-%m-%d %H:%M")
     _append_blocks(main, article.blocks, namespace=_X)
     return etree.tostring(html, encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from publisher.article import Article, BlockKind
 from publisher.config import Config
-from publisher.reader import read_article
+from publisher.errors import ArticleError
+from publisher.reader import parse_article, read_article
 from publisher.render import render_chapter, render_feed_html
 
 from .helpers import DATA, SAMPLE, XHTML, XML_LANG
@@ -46,6 +51,7 @@ def test_body_has_h1_time_then_h2_and_p_in_order(sample: Article) -> None:
     time = article.find(f"{XHTML}header/{XHTML}p/{XHTML}time")
     assert time is not None
     assert time.get("datetime") == "2025-03-31T15:08:00+00:00"
+    assert (time.text, time.get("dir")) == ("2025-03-31 15:08", "ltr")  # isolated, or bidi swaps date and time
     blocks = [child for child in article if child.tag != f"{XHTML}header"]
     assert [(child.tag, child.text) for child in blocks] == [
         (f"{XHTML}h2" if block.kind is BlockKind.HEADING else f"{XHTML}p", block.text) for block in sample.blocks
@@ -95,3 +101,28 @@ def test_bidi_controls_survive_rendering() -> None:
     article = read_article(DATA / "zwj_zwnj_and_bidi_marks.txt", CONFIG)
     root = etree.fromstring(render_chapter(article))
     assert root.find(f".//{XHTML}article/{XHTML}p").text == article.blocks[0].text  # type: ignore[union-attr]
+
+
+_LINE = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"), min_size=1, max_size=80
+).filter(lambda text: text.strip() != "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=_LINE, lines=st.lists(_LINE, max_size=8))
+def test_any_article_renders_to_well_formed_xhtml_with_exactly_its_text(title: str, lines: list[str]) -> None:
+    data = "\n".join(["2025-01-01 00:00:00", title, *lines]).encode("utf-8")
+    try:
+        article = parse_article(data, Path("fuzz.txt"), CONFIG)
+    except ArticleError:
+        return  # a title that reads as a paragraph: rejected, which the reader tests cover
+    root = etree.fromstring(render_chapter(article))
+    body = root.find(f"{XHTML}body/{XHTML}article")
+    assert body is not None
+    assert root.findtext(f"{XHTML}head/{XHTML}title") == body.findtext(f"{XHTML}header/{XHTML}h1") == article.title
+    assert [child.text for child in body if child.tag != f"{XHTML}header"] == [
+        block.text for block in article.blocks
+    ]
+    fragment = lxml.html.fragment_fromstring(render_feed_html(article)) if article.blocks else None
+    if fragment is not None:
+        assert [child.text_content() for child in fragment] == [block.text for block in article.blocks]
