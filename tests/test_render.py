@@ -120,9 +120,7 @@ def test_any_article_renders_to_well_formed_xhtml_with_exactly_its_text(title: s
     body = root.find(f"{XHTML}body/{XHTML}article")
     assert body is not None
     assert root.findtext(f"{XHTML}head/{XHTML}title") == body.findtext(f"{XHTML}header/{XHTML}h1") == article.title
-    assert [child.text for child in body if child.tag != f"{XHTML}header"] == [
-        block.text for block in article.blocks
-    ]
+    assert [child.text for child in body if child.tag != f"{XHTML}header"] == [block.text for block in article.blocks]
     fragment = lxml.html.fragment_fromstring(render_feed_html(article)) if article.blocks else None
     if fragment is not None:
         assert [child.text_content() for child in fragment] == [block.text for block in article.blocks]
