@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def summary(result: BuildResult, output: Path) -> str:
-    counts = f"published {_plural(result.published, 'article')}, rejected {result.rejected.__len__()}"
+    counts = f"published {_plural(result.published, 'article')}, rejected {len(result.rejected)}"
     if not result.outputs:
         return f"{counts}; nothing written"
     pages = [path for path in result.outputs if path.parent.name == CHAPTER_FOLDER]

@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
-from lxml import etree
 
 from . import __version__
 from .article import Article
@@ -123,8 +122,3 @@ def _add_entry(generator: FeedGenerator, article: Article, config: Config) -> No
 def _canonical(document: bytes) -> bytes:
     """feedgen's bytes with a newline at the end, as every text file should have."""
     return document if document.endswith(b"\n") else document + b"\n"
-
-
-def parse_check(document: bytes) -> etree._Element:
-    """Parse a feed we wrote (for tests and sanity checks); raises on malformed XML."""
-    return etree.fromstring(document)

@@ -118,3 +118,25 @@ def test_configuration_changes_the_output(tmp_path: Path) -> None:
     atom = (tmp_path / "output" / "feed.atom").read_text(encoding="utf-8")
     assert "<title>Other title</title>" in atom
     assert 'href="https://example.org/x/feed.atom"' in atom
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "empty_file.txt",
+        "whitespace_only_file.txt",
+        "timestamp_only.txt",
+        "bad_timestamp.txt",
+        "missing_timestamp.txt",
+        "impossible_date.txt",
+        "title_reads_as_paragraph.txt",
+        "windows_1256.txt",
+        "invalid_utf8_on_line_3.txt",
+    ],
+)
+def test_each_bad_file_is_rejected_alone_and_the_rest_is_published(tmp_path: Path, bad: str) -> None:
+    seeds = make_seeds(tmp_path / "seeds", "hebrew_article.txt", bad)
+    result = build_into(seeds, tmp_path / "output")
+    assert (result.published, [error.path.name for error in result.rejected]) == (2, [bad])
+    pages = sorted(path.name for path in (tmp_path / "output" / "articles").iterdir())
+    assert pages == ["000_f16a7d7f239613ff.html", "hebrew_article.html"]
