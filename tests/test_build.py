@@ -12,7 +12,7 @@ import pytest
 
 from publisher.config import Config
 
-from .helpers import BAD_MIXED, GOOD_MIXED, ROOT, build_into, make_seeds, tree_bytes
+from .helpers import BAD_MIXED, GOOD_MIXED, ROOT, build_into, epub_members, make_seeds, tree_bytes
 
 
 def test_rebuilding_gives_byte_identical_files(tmp_path: Path) -> None:
@@ -63,6 +63,15 @@ def test_the_committed_output_is_what_the_seeds_build_to(tmp_path: Path, monkeyp
     fresh, committed = tree_bytes(tmp_path / "output"), tree_bytes(ROOT / "output")
     assert sorted(fresh) == sorted(committed), "run `publisher build` and commit output/"
     for name in fresh:
+        if name.endswith(".epub") and fresh[name] != committed[name]:
+            fresh_members = epub_members(tmp_path / "output" / name)
+            committed_members = epub_members(ROOT / "output" / name)
+            stale = sorted(
+                m
+                for m in fresh_members.keys() | committed_members.keys()
+                if fresh_members.get(m) != committed_members.get(m)
+            )
+            assert stale == [], f"output/{name}: members differ: {stale}; run `publisher build` and commit output/"
         assert fresh[name] == committed[name], f"output/{name} is stale: run `publisher build` and commit output/"
 
 
