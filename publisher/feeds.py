@@ -87,7 +87,7 @@ def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
     # configured subtitle would only repeat the title, so it is set after the Atom feed is made.
     generator.description(config.description)
     rss = _with_links(generator, config, RSS_NAME, "application/rss+xml").rss_str(pretty=True)
-    return Feeds(atom=_canonical(atom), rss=_canonical(rss))
+    return Feeds(atom=atom, rss=rss)
 
 
 def _with_links(generator: FeedGenerator, config: Config, name: str, media_type: str) -> FeedGenerator:
@@ -117,8 +117,3 @@ def _add_entry(generator: FeedGenerator, article: Article, config: Config) -> No
     entry.dc.dc_language(article.language)
     if article.language != config.language:
         entry.entry_language.language = article.language
-
-
-def _canonical(document: bytes) -> bytes:
-    """feedgen's bytes with a newline at the end, as every text file should have."""
-    return document if document.endswith(b"\n") else document + b"\n"

@@ -145,11 +145,10 @@ def parse_article(data: bytes, path: Path, config: Config) -> Article:
     )
     if not blocks:
         logger.warning("%s:%d: warning: article has a title but no text", display_path(path), title_line)
-    stem = path.name[: -len(SEED_SUFFIX)] if path.name.endswith(SEED_SUFFIX) else path.stem
     language = detect_language(" ".join([title, *(block.text for block in blocks)]), config.language)
     return Article(
-        id=article_id(stem, config.id_namespace),
-        slug=slug_for(stem),
+        id=article_id(path.stem, config.id_namespace),
+        slug=slug_for(path.stem),
         title=title,
         published=published,
         updated=published,
