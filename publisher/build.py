@@ -1,4 +1,4 @@
-"""One build: read the seeds, render every article, package feeds and book, hand them to the writer."""
+"""One build: read the seeds, render every article, package feeds and books, hand them to the writer."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .article import Article
 from .config import Config
-from .epub import build_epub
+from .epub import CHAPTER_LIMIT, build_epub
 from .errors import ArticleError, ConfigError
 from .feeds import ATOM_NAME, RSS_NAME, build_feeds
+from .fonts import FONT_FOLDER, LICENCE_NAME, embedded_fonts, font_face_rules, licence_text, text_of
 from .reader import SEED_SUFFIX, read_seeds
-from .render import CHAPTER_FOLDER, STYLESHEET_NAME, render_chapter
+from .render import CHAPTER_FOLDER, STYLESHEET_NAME, render_chapter, render_chapter_parts
+from .volumes import EPUB_SUFFIX, plan_books
 from .writer import write_outputs
 
 logger = logging.getLogger(__name__)
@@ -47,18 +50,29 @@ def build(seeds: Path, output: Path, config: Config) -> BuildResult:
         logger.warning("no article could be read; the previous outputs are left as they were")
         return BuildResult(0, reading.rejected, (), ())
 
-    chapters = {article.id: render_chapter(article) for article in reading.articles}
+    pages = {article.id: render_chapter(article, config) for article in reading.articles}
+
+    def chapter_parts(article: Article) -> list[bytes]:
+        return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=pages[article.id])
+
     css = stylesheet()
     feeds = build_feeds(reading.articles, config)
-    files = {
-        ATOM_NAME: feeds.atom,
-        RSS_NAME: feeds.rss,
-        f"{config.book_name}.epub": build_epub(reading.articles, chapters, css, config),
-        STYLESHEET_NAME: css,
-    }
+    files = {ATOM_NAME: feeds.atom, RSS_NAME: feeds.rss}
+    for plan in plan_books(reading.articles, config):
+        book = build_epub(plan, chapter_parts, css, config)
+        files[plan.file_name] = book.data
+        if book.fonts:
+            with_font = sum(len(font.data) for font in book.fonts)
+            logger.info("%s: %d bytes, of which %d of embedded font", plan.file_name, len(book.data), with_font)
+    web_fonts = embedded_fonts(*text_of(pages.values())) if config.embed_font else ()
+    files[STYLESHEET_NAME] = font_face_rules(web_fonts).encode() + b"\n" + css if web_fonts else css
+    for font in web_fonts:
+        files[font.name] = font.data
+    if web_fonts:
+        files[LICENCE_NAME] = licence_text()
     for article in reading.articles:
-        files[f"{CHAPTER_FOLDER}/{article.slug}{PAGE_SUFFIX}"] = chapters[article.id]
-    changed = write_outputs(output, files, prune=_stale_pages(output, files))
+        files[f"{CHAPTER_FOLDER}/{article.slug}{PAGE_SUFFIX}"] = pages[article.id]
+    changed = write_outputs(output, files, prune=_stale_files(output, files))
     logger.info("published %d articles to %s", len(reading.articles), output)
     return BuildResult(
         published=len(reading.articles),
@@ -68,13 +82,12 @@ def build(seeds: Path, output: Path, config: Config) -> BuildResult:
     )
 
 
-def _stale_pages(output: Path, files: dict[str, bytes]) -> list[str]:
-    """Pages of articles that are gone from the seeds, so their links stop resolving to old text."""
-    folder = output / CHAPTER_FOLDER
-    if not folder.is_dir():
-        return []
-    return [
-        f"{CHAPTER_FOLDER}/{page.name}"
-        for page in folder.glob(f"*{PAGE_SUFFIX}")
-        if f"{CHAPTER_FOLDER}/{page.name}" not in files
+def _stale_files(output: Path, files: dict[str, bytes]) -> list[str]:
+    """Earlier outputs this build no longer makes (a deleted article's page, a merged volume)."""
+    candidates = [
+        *output.glob(f"{CHAPTER_FOLDER}/*{PAGE_SUFFIX}"),
+        *output.glob(f"*{EPUB_SUFFIX}"),
+        *output.glob(f"{FONT_FOLDER}/*"),
     ]
+    names = (path.relative_to(output).as_posix() for path in candidates if path.is_file())
+    return sorted(name for name in names if name not in files)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .l10n import DIGIT_STYLES
 from .language import direction_of
 
 DEFAULT_CONFIG_FILE = Path("publisher.toml")
@@ -40,6 +41,17 @@ class Config:
     feed_size: int = 50
     book_name: str = "news"
     id_namespace: uuid.UUID = field(default=DEFAULT_ID_NAMESPACE)
+    digits: str = "locale"
+    """How numbers in dates and counts are written: `locale`, `western` (0-9) or `native` (٠-٩)."""
+    latin_language: str | None = None
+    """The language of Latin-script runs inside right-to-left text (`en`), when known."""
+    volumes: str = "year"
+    """Split the books by `year`, by `month`, or not at all (`none`)."""
+    volume_size: int = 0
+    """At most this many articles per volume; 0 means no limit."""
+    collection_limit: int = 1000
+    """The single collection book is written while it holds at most this many articles."""
+    embed_font: bool = True
 
     def __post_init__(self) -> None:
         # Derived here rather than in the loader so that a Config built in code is as complete.
@@ -90,13 +102,29 @@ def config_from_mapping(raw: dict[str, Any], path: Path | None = None) -> Config
     return replace(Config(), **values)
 
 
+_WHOLE_NUMBER_MINIMUMS = {"feed_size": 1, "volume_size": 0, "collection_limit": 0}
+_CHOICES = {
+    "direction": ("rtl", "ltr"),
+    "digits": DIGIT_STYLES,
+    "volumes": ("year", "month", "none"),
+}
+
+
 def _check(key: str, value: Any, path: Path | None) -> Any:
-    if key == "feed_size":
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError("'feed_size' must be a whole number of at least 1", path)
+    if key in _WHOLE_NUMBER_MINIMUMS:
+        least = _WHOLE_NUMBER_MINIMUMS[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ConfigError(f"'{key}' must be a whole number of at least {least}", path)
+        return value
+    if key == "embed_font":
+        if not isinstance(value, bool):
+            raise ConfigError("'embed_font' must be true or false", path)
         return value
     if not isinstance(value, str):
         raise ConfigError(f"'{key}' must be a string", path)
+    if key in _CHOICES and value not in _CHOICES[key]:
+        choices = ", ".join(f"'{choice}'" for choice in _CHOICES[key])
+        raise ConfigError(f"'{key}' must be one of {choices}, not '{value}'", path)
     check = _STRING_CHECKS.get(key)
     return value if check is None else check(value, path)
 
@@ -121,13 +149,7 @@ def _base_url(value: str, path: Path | None) -> str:
 
 def _language(value: str, path: Path | None) -> str:
     if not _LANGUAGE_TAG.match(value):
-        raise ConfigError(f"'language' must be a BCP 47 tag such as 'ar' or 'fa-IR', not '{value}'", path)
-    return value
-
-
-def _direction(value: str, path: Path | None) -> str:
-    if value not in {"rtl", "ltr"}:
-        raise ConfigError(f"'direction' must be 'rtl' or 'ltr', not '{value}'", path)
+        raise ConfigError(f"a language must be a BCP 47 tag such as 'ar', 'en' or 'fa-IR', not '{value}'", path)
     return value
 
 
@@ -157,7 +179,7 @@ _STRING_CHECKS: dict[str, Callable[[str, Path | None], Any]] = {
     "author": _non_empty("author"),
     "base_url": _base_url,
     "language": _language,
-    "direction": _direction,
+    "latin_language": _language,
     "timezone": _timezone,
     "book_name": _book_name,
     "id_namespace": _id_namespace,

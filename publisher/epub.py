@@ -1,11 +1,11 @@
-"""The EPUB 3 collection, packaged with EbookLib, reproducible to the byte."""
+"""EPUB 3 books, packaged with EbookLib, reproducible to the byte and accessible (EPUB Accessibility 1.1)."""
 
 from __future__ import annotations
 
 import io
-import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,88 +13,193 @@ from ebooklib import epub
 
 from . import __version__
 from .article import Article
+from .bookpages import (
+    COVER_IMAGE_NAME,
+    COVER_PAGE_NAME,
+    NAV_NAME,
+    NCX_NAME,
+    TITLE_PAGE_NAME,
+    BookFacts,
+    ContentsEntry,
+    render_cover_page,
+    render_nav,
+    render_ncx,
+    render_title_page,
+)
 from .config import Config
+from .cover import COVER_MEDIA_TYPE, CoverText, render_cover
 from .feeds import last_updated
-from .render import CHAPTER_FOLDER, STYLESHEET_NAME
+from .fonts import FONT_MEDIA_TYPE, LICENCE_NAME, FontFile, embedded_fonts, font_face_rules, licence_text, text_of
+from .l10n import localizer
+from .render import CHAPTER_FOLDER, STYLESHEET_NAME, XML_LANG
+from .volumes import BookPlan
 
-NAV_NAME = "nav.xhtml"
+CHAPTER_LIMIT = 250_000
+"""Bytes above which a chapter is split into several content documents."""
 # The oldest time a zip entry can carry (MS-DOS dates start in 1980).
 _ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
 
-
-def chronological(articles: Sequence[Article]) -> list[Article]:
-    return sorted(articles, key=lambda article: (article.published, article.slug))
-
-
-def chapter_name(article: Article) -> str:
-    return f"{CHAPTER_FOLDER}/{article.slug}.xhtml"
+ChapterParts = Callable[[Article], list[bytes]]
+"""An article's chapter as one or more XHTML documents (more when it is very long)."""
 
 
-def book_id(config: Config) -> str:
-    return f"urn:uuid:{uuid.uuid5(config.id_namespace, 'book:' + config.book_name)}"
+@dataclass(frozen=True, slots=True)
+class BookOutput:
+    data: bytes
+    fonts: tuple[FontFile, ...]
+    """The embedded fonts, for the build's report of their size."""
 
 
-def build_epub(articles: Sequence[Article], chapters: dict[str, bytes], stylesheet: bytes, config: Config) -> bytes:
-    """The book's bytes: `chapters` maps each article's id to its rendered XHTML.
+def chapter_name(article: Article, part: int = 1) -> str:
+    suffix = "" if part == 1 else f"-{part}"
+    return f"{CHAPTER_FOLDER}/{article.slug}{suffix}.xhtml"
 
-    The chapters are added as plain items, not `EpubHtml`: EbookLib would rebuild their `<html>`
-    element and drop `dir` and the stylesheet link. The nav and NCX templates are ours for the
-    same reason: EbookLib puts `dir` only on the nav's `<body>` and no language on the NCX.
-    """
+
+def build_epub(plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, config: Config) -> BookOutput:
+    """The bytes of one book: its chapters, the pages around them, cover, font and metadata."""
+    words = localizer(config.language, config.digits)
+    articles = plan.articles
     modified = last_updated(articles).astimezone(UTC)
+    facts = _facts(plan, config)
+
+    chapters: list[tuple[str, bytes]] = []
+    entries = []
+    for article in articles:
+        parts = chapter_parts(article)
+        chapters.extend((chapter_name(article, number), data) for number, data in enumerate(parts, start=1))
+        entries.append(
+            ContentsEntry(article.title, chapter_name(article), article.language, article.direction, article.published)
+        )
+    pages = {
+        COVER_PAGE_NAME: render_cover_page(facts, words, config),
+        TITLE_PAGE_NAME: render_title_page(facts, config),
+        NAV_NAME: render_nav(entries, words, config),
+    }
+    fonts: tuple[FontFile, ...] = ()
+    if config.embed_font:
+        fonts = embedded_fonts(*text_of([*pages.values(), *(data for _, data in chapters)]))
+        stylesheet = font_face_rules(fonts).encode() + b"\n" + stylesheet
+
     book = epub.EpubBook()
-    book.set_identifier(book_id(config))
-    book.set_title(config.title)
+    book.set_identifier(plan.identifier)
+    book.set_title(facts.title)
     book.set_language(config.language)
     book.set_direction(config.direction)
     book.add_author(config.author)
+    _add_metadata(book, plan, facts, modified, config)
+    _add_resources(book, stylesheet, fonts, render_cover(_cover_text(plan, facts, config)))
+
+    cover_page = _page("cover", COVER_PAGE_NAME, pages[COVER_PAGE_NAME])
+    title_page = _page("titlepage", TITLE_PAGE_NAME, pages[TITLE_PAGE_NAME])
+    book.add_item(cover_page)
+    book.add_item(title_page)
+    items = []
+    for number, (name, data) in enumerate(chapters, start=1):
+        item = _page(f"chapter-{number}", name, data)
+        book.add_item(item)
+        items.append(item)
+    nav = epub.EpubNav(uid="nav", file_name=NAV_NAME)
+    book.add_item(nav)
+    book.add_item(epub.EpubNcx(uid="ncx", file_name=NCX_NAME))
+    book.spine = [cover_page, title_page, nav, *items]
+
+    buffer = io.BytesIO()
+    options = {"mtime": modified, "epub3_pages": False, "raise_exceptions": True, "package_direction": True}
+    writer = _ReproducibleWriter(buffer, book, options)
+    writer.nav_bytes = pages[NAV_NAME]
+    writer.ncx_bytes = render_ncx(entries, facts, plan.identifier, words)
+    writer.language = config.language
+    writer.process()
+    writer.write()
+    return BookOutput(buffer.getvalue(), fonts)
+
+
+def _add_resources(book: epub.EpubBook, stylesheet: bytes, fonts: tuple[FontFile, ...], cover_image: bytes) -> None:
+    book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET_NAME, media_type="text/css", content=stylesheet))
+    for number, font in enumerate(fonts, start=1):
+        book.add_item(
+            epub.EpubItem(uid=f"font-{number}", file_name=font.name, media_type=FONT_MEDIA_TYPE, content=font.data)
+        )
+    if fonts:
+        book.add_item(
+            epub.EpubItem(uid="font-licence", file_name=LICENCE_NAME, media_type="text/plain", content=licence_text())
+        )
+    cover = epub.EpubCover(uid="cover-image", file_name=COVER_IMAGE_NAME)
+    cover.media_type, cover.content = COVER_MEDIA_TYPE, cover_image
+    book.add_item(cover)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+
+
+def _page(uid: str, name: str, data: bytes) -> epub.EpubItem:
+    # Plain items, not EpubHtml: EbookLib would rebuild their <html> element and drop `dir`.
+    return epub.EpubItem(uid=uid, file_name=name, media_type="application/xhtml+xml", content=data)
+
+
+def _facts(plan: BookPlan, config: Config) -> BookFacts:
+    words = localizer(config.language, config.digits)
+    first, last = plan.articles[0].published, plan.articles[-1].published
+    title = config.title if plan.part is None else words.text("volume", title=config.title, part=plan.part)
+    date_range = words.date_range(first, last)
+    count = words.count("articles", len(plan.articles))
+    return BookFacts(
+        title=title,
+        collection_title=config.title,
+        subtitle=config.subtitle,
+        part=plan.part,
+        date_range=date_range,
+        count=count,
+        imprint=config.author,
+        cover_alt=words.text("cover_alt", title=title, range=date_range, articles=count),
+    )
+
+
+def _cover_text(plan: BookPlan, facts: BookFacts, config: Config) -> CoverText:
+    newest = sorted(plan.articles, key=lambda article: (article.published, article.slug), reverse=True)[:6]
+    return CoverText(
+        title=config.title,
+        subtitle=facts.part or config.subtitle,
+        date_range=facts.date_range,
+        count=facts.count,
+        headlines=[(article.title, article.language) for article in newest],
+        imprint=config.author,
+        language=config.language,
+    )
+
+
+def _add_metadata(book: epub.EpubBook, plan: BookPlan, facts: BookFacts, modified: datetime, config: Config) -> None:
+    words = localizer(config.language, config.digits)
     book.add_metadata("DC", "publisher", config.author)
     book.add_metadata("DC", "date", modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    book.add_metadata("DC", "description", words.text("description", range=facts.date_range, articles=facts.count))
     if config.rights:
         book.add_metadata("DC", "rights", config.rights)
     book.set_unique_metadata("OPF", "generator", "", {"name": "generator", "content": f"publisher {__version__}"})
-    book.set_template("nav", _nav_template(config))
-    book.set_template("ncx", _ncx_template(config))
-
-    book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET_NAME, media_type="text/css", content=stylesheet))
-    items = []
-    for number, article in enumerate(chronological(articles), start=1):
-        item = epub.EpubItem(
-            uid=f"chapter-{number}",
-            file_name=chapter_name(article),
-            media_type="application/xhtml+xml",
-            content=chapters[article.id],
-        )
-        book.add_item(item)
-        book.toc.append(epub.Link(item.file_name, article.title, f"nav-{number}"))
-        items.append(item)
-    nav = epub.EpubNav(file_name=NAV_NAME, title=config.title, direction=config.direction)
-    nav.add_link(href=STYLESHEET_NAME, rel="stylesheet", type="text/css")
-    book.add_item(nav)
-    book.add_item(epub.EpubNcx())
-    book.spine = [nav, *items]
-
-    buffer = io.BytesIO()
-    writer = _ReproducibleWriter(buffer, book, {"mtime": modified, "epub3_pages": False, "raise_exceptions": True})
-    writer.process()
-    writer.write()
-    return buffer.getvalue()
-
-
-def _nav_template(config: Config) -> bytes:
-    # EbookLib sets lang and xml:lang itself; dir must already be on the template's <html>.
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
-        '<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" '
-        f'dir="{config.direction}"/>'
-    ).encode()
-
-
-def _ncx_template(config: Config) -> bytes:
-    return (
-        '<!DOCTYPE ncx PUBLIC "-//NISO//DTD ncx 2005-1//EN" "http://www.daisy.org/z3986/2005/ncx-2005-1.dtd">\n'
-        f'<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1" xml:lang="{config.language}"/>'
-    ).encode()
+    # EPUB Accessibility 1.1: what the book offers and what it needs, for catalogues and readers.
+    for name, value in (
+        ("schema:accessMode", "textual"),
+        ("schema:accessMode", "visual"),
+        ("schema:accessModeSufficient", "textual"),
+        ("schema:accessibilityFeature", "structuralNavigation"),
+        ("schema:accessibilityFeature", "tableOfContents"),
+        ("schema:accessibilityFeature", "readingOrder"),
+        ("schema:accessibilityFeature", "alternativeText"),
+        ("schema:accessibilityFeature", "displayTransformability"),
+        ("schema:accessibilityHazard", "none"),
+        ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"),
+        ("a11y:certifiedBy", config.author),
+    ):
+        book.add_metadata(None, "meta", value, {"property": name})
+    summary = {"property": "schema:accessibilitySummary"}
+    if words.message_language != config.language:
+        summary[XML_LANG] = words.message_language
+    book.add_metadata(None, "meta", words.text("accessibility_summary"), summary)
+    if plan.position is not None:
+        book.add_metadata(None, "meta", config.title, {"property": "belongs-to-collection", "id": "collection"})
+        book.add_metadata(None, "meta", "series", {"refines": "#collection", "property": "collection-type"})
+        book.add_metadata(None, "meta", str(plan.position), {"refines": "#collection", "property": "group-position"})
+        # calibre (and the Kobo and KOReader libraries fed by it) read their own series fields.
+        book.add_metadata(None, "meta", "", {"name": "calibre:series", "content": config.title})
+        book.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": str(plan.position)})
 
 
 class _ReproducibleZip(zipfile.ZipFile):
@@ -114,6 +219,22 @@ class _ReproducibleZip(zipfile.ZipFile):
 
 
 class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # EbookLib ships no type hints
+    """EbookLib's writer with a fixed zip time, our own nav and NCX, and a language on `<package>`."""
+
+    nav_bytes: bytes
+    ncx_bytes: bytes
+    language: str
+
+    def _get_nav(self, item: Any) -> bytes:
+        return self.nav_bytes
+
+    def _get_ncx(self) -> bytes:
+        return self.ncx_bytes
+
+    def _write_opf_file(self, root: Any) -> None:
+        root.set(XML_LANG, self.language)
+        super()._write_opf_file(root)
+
     def write(self) -> None:
         modified: datetime = max(self.options["mtime"], _ZIP_EPOCH)
         self.out = _ReproducibleZip(self.file_name, modified.timetuple()[:6])

@@ -111,7 +111,7 @@ def _add_entry(generator: FeedGenerator, article: Article, config: Config) -> No
     summary = html.escape(article.summary, quote=False)
     entry.description(summary, isSummary=True)
     entry.summary(summary, type="html")
-    entry.content(render_feed_html(article), type="html")
+    entry.content(render_feed_html(article, config), type="html")
     # RSS items carry neither a language nor (without an e-mail address) an author.
     entry.dc.dc_creator(config.author)
     entry.dc.dc_language(article.language)

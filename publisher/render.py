@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
 from .article import Article, Block, BlockKind
+from .bidi import foreign_runs
+from .config import Config
+from .l10n import localizer
 
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+EPUB_NAMESPACE = "http://www.idpf.org/2007/ops"
 STYLESHEET_NAME = "style.css"
 CHAPTER_FOLDER = "articles"
 # From a chapter in `articles/` to the stylesheet beside it, in the web output and in the EPUB.
@@ -18,51 +22,122 @@ _STYLESHEET_HREF = f"../{STYLESHEET_NAME}"
 _X = f"{{{XHTML_NAMESPACE}}}"
 
 
-def render_chapter(article: Article) -> bytes:
+def render_chapter(article: Article, config: Config) -> bytes:
     """The article as one polyglot XHTML5 document: valid XML for EPUB readers, and HTML for browsers.
 
     No XML declaration (UTF-8 is the default for both) and no empty elements, so the same bytes
     are a correct EPUB content document and a correct `text/html` page.
     """
-    html = etree.Element(f"{_X}html", nsmap={None: XHTML_NAMESPACE})
-    html.set("lang", article.language)
-    html.set(XML_LANG, article.language)
-    html.set("dir", article.direction)
-    html.text = "\n"
-    head = _child(html, "head")
-    _child(head, "meta", charset="utf-8")
-    _child(head, "title", text=article.title)
-    _child(head, "link", rel="stylesheet", type="text/css", href=_STYLESHEET_HREF)
-    body = _child(html, "body")
-    main = _child(body, "article")
-    header = _child(main, "header")
-    _child(header, "h1", text=article.title)
-    dateline = _child(header, "p", **{"class": "dateline"})
-    # Inline: no line breaks around the time, or they would become visible spaces.
-    # The numeric date reads left to right; dir isolates it, or bidi would show "15:08 2025-03-31".
-    time = etree.SubElement(dateline, f"{_X}time", datetime=article.published.isoformat(), dir="ltr")
-    time.text = article.published.strftime("%Y-%m-%d %H:%M")
-    _append_blocks(main, article.blocks, namespace=_X)
-    return etree.tostring(html, encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"
+    return _document(article, config, article.blocks, with_header=True)
 
 
-def render_feed_html(article: Article) -> str:
+def render_chapter_parts(article: Article, config: Config, limit: int, whole: bytes | None = None) -> list[bytes]:
+    """The chapter, cut at block boundaries into documents of at most about `limit` bytes.
+
+    Older reading systems load a whole content document at once; a very long article in one
+    file makes them slow or makes them fail. The first part carries the title and dateline.
+    """
+    whole = whole if whole is not None else render_chapter(article, config)
+    if len(whole) <= limit:
+        return [whole]
+    groups: list[list[Block]] = [[]]
+    size = len(_document(article, config, (), with_header=True))
+    for block in article.blocks:
+        # Markup around a block's text adds little; the text's UTF-8 length dominates.
+        cost = len(block.text.encode()) * 2 + 64
+        if groups[-1] and size + cost > limit:
+            groups.append([])
+            size = len(_document(article, config, (), with_header=False))
+        groups[-1].append(block)
+        size += cost
+    return [_document(article, config, group, with_header=number == 0) for number, group in enumerate(groups)]
+
+
+def render_feed_html(article: Article, config: Config) -> str:
     """The article's text as HTML for a feed entry, in an element that carries its direction and language."""
     wrapper = etree.Element("div", dir=article.direction, lang=article.language)
-    _append_blocks(wrapper, article.blocks, namespace="")
+    _append_blocks(wrapper, article, config, article.blocks, namespace="")
     return etree.tostring(wrapper, encoding="unicode", method="html")
 
 
-def _append_blocks(parent: etree._Element, blocks: Iterable[Block], namespace: str) -> None:
+def append_text(element: etree._Element, text: str, direction: str, config: Config, namespace: str = _X) -> None:
+    """Put `text` in `element`, isolating runs written in the other direction in `<span dir lang>`.
+
+    When one such run is the whole text, the element itself takes its direction instead.
+    """
+    segments = foreign_runs(text, direction, config.latin_language)
+    if len(segments) == 1 and segments[0].direction is not None:
+        element.set("dir", segments[0].direction)
+        if segments[0].language:
+            element.set("lang", segments[0].language)
+            if namespace:
+                element.set(XML_LANG, segments[0].language)
+        element.text = text
+        return
+    element.text = None
+    last: etree._Element | None = None
+    for segment in segments:
+        if segment.direction is None:
+            if last is None:
+                element.text = (element.text or "") + segment.text
+            else:
+                last.tail = (last.tail or "") + segment.text
+            continue
+        last = etree.SubElement(element, namespace + "span", dir=segment.direction)
+        if segment.language:
+            last.set("lang", segment.language)
+            if namespace:
+                last.set(XML_LANG, segment.language)
+        last.text = segment.text
+
+
+def new_document(
+    title: str, language: str, direction: str, stylesheet: str = _STYLESHEET_HREF, epub: bool = False
+) -> tuple[etree._Element, etree._Element]:
+    """An empty XHTML5 page (`<html>` with its language and direction, a head) and its `<body>`."""
+    nsmap = {None: XHTML_NAMESPACE, "epub": EPUB_NAMESPACE} if epub else {None: XHTML_NAMESPACE}
+    html = etree.Element(f"{_X}html", nsmap=nsmap)
+    html.set("lang", language)
+    html.set(XML_LANG, language)
+    html.set("dir", direction)
+    html.text = "\n"
+    head = child(html, "head")
+    child(head, "meta", charset="utf-8")
+    child(head, "title", text=title)
+    child(head, "link", rel="stylesheet", type="text/css", href=stylesheet)
+    return html, child(html, "body")
+
+
+def serialize(html: etree._Element) -> bytes:
+    return etree.tostring(html, encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"
+
+
+def _document(article: Article, config: Config, blocks: Sequence[Block], with_header: bool) -> bytes:
+    html, body = new_document(article.title, article.language, article.direction)
+    main = child(body, "article")
+    if with_header:
+        header = child(main, "header")
+        append_text(child(header, "h1"), article.title, article.direction, config)
+        dateline = child(header, "p", **{"class": "dateline"})
+        # Inline: line breaks around the time would become visible spaces.
+        time = etree.SubElement(dateline, f"{_X}time", datetime=article.published.isoformat())
+        time.text = localizer(article.language, config.digits).date_time(article.published)
+    _append_blocks(main, article, config, blocks, namespace=_X)
+    return serialize(html)
+
+
+def _append_blocks(
+    parent: etree._Element, article: Article, config: Config, blocks: Iterable[Block], namespace: str
+) -> None:
     for block in blocks:
         element = etree.SubElement(parent, namespace + ("h2" if block.kind is BlockKind.HEADING else "p"))
-        element.text = block.text
+        append_text(element, block.text, article.direction, config, namespace)
         element.tail = "\n"
-    if len(parent):
+    if len(parent) and parent.text is None:
         parent.text = "\n"
 
 
-def _child(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
+def child(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
     element = etree.SubElement(parent, _X + tag, attributes)
     element.text = text
     element.tail = "\n"

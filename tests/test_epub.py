@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from publisher.config import Config
-from publisher.epub import book_id, chronological
 from publisher.reader import read_seeds
+from publisher.volumes import chronological, collection_id
 
 from .helpers import (
     BAD_MIXED,
@@ -70,7 +70,9 @@ def test_spine_is_right_to_left_with_the_chapters_in_chronological_order(mixed: 
     assert spine.get("page-progression-direction") == "rtl"
     assert spine.get("toc") == "ncx"
     manifest = {item.get("id"): item.get("href") for item in package.iter(f"{OPF}item")}
-    chapters = [manifest[ref.get("idref")] for ref in spine][1:]
+    spine_names = [manifest[ref.get("idref")] for ref in spine]
+    assert spine_names[:3] == ["cover.xhtml", "titlepage.xhtml", "nav.xhtml"]
+    chapters = spine_names[3:]
     articles = chronological(read_seeds(seeds, CONFIG).articles)
     assert chapters == [f"articles/{article.slug}.xhtml" for article in articles]
     assert "toc.ncx" in manifest.values()
@@ -80,11 +82,11 @@ def test_every_xhtml_document_has_lang_xml_lang_and_dir(mixed: tuple[Path, Path]
     seeds, book = mixed
     by_slug = {article.slug: article for article in read_seeds(seeds, CONFIG).articles}
     documents = {name: data for name, data in epub_members(book).items() if name.endswith(".xhtml")}
-    assert len(documents) == len(by_slug) + 1
+    assert len(documents) == len(by_slug) + 3
     for name, data in documents.items():
         root = parse_xml(data)
         assert root.tag == f"{XHTML}html"
-        if name == "EPUB/nav.xhtml":
+        if name in {"EPUB/nav.xhtml", "EPUB/cover.xhtml", "EPUB/titlepage.xhtml"}:
             expected = ("ar", "ar", "rtl")
         else:
             article = by_slug[Path(name).stem]
@@ -109,9 +111,9 @@ def test_metadata_is_complete_and_taken_from_the_data(mixed: tuple[Path, Path]) 
     assert metadata.findtext(f"{DC}title") == "نشرة الأخبار"
     assert metadata.findtext(f"{DC}language") == "ar"
     identifier = metadata.findtext(f"{DC}identifier")
-    assert identifier == book_id(CONFIG)
-    assert identifier == book_id(Config(rights="another", title="another", book_name="nashra"))
-    assert identifier != book_id(Config(book_name="other"))
+    assert identifier == collection_id(CONFIG)
+    assert identifier == collection_id(Config(rights="another", title="another", book_name="nashra"))
+    assert identifier != collection_id(Config(book_name="other"))
     assert metadata.findtext(f"{DC}creator") == CONFIG.author
     assert metadata.findtext(f"{DC}publisher") == CONFIG.author
     assert metadata.findtext(f"{DC}rights") == CONFIG.rights
@@ -120,4 +122,5 @@ def test_metadata_is_complete_and_taken_from_the_data(mixed: tuple[Path, Path]) 
     )
     ncx = parse_xml(members["EPUB/toc.ncx"])
     assert ncx.get(XML_LANG) == "ar"
-    assert len(ncx.findall(".//{http://www.daisy.org/z3986/2005/ncx/}navPoint")) == len(GOOD_MIXED) + 1
+    # The title page, one year, two months (March and April 2025) and every article.
+    assert len(ncx.findall(".//{http://www.daisy.org/z3986/2005/ncx/}navPoint")) == 4 + len(GOOD_MIXED) + 1

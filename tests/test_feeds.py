@@ -50,7 +50,7 @@ def test_feedparser_reads_every_entry_without_complaint(
         assert entry.link == f"https://news.example.org/ar/articles/{article.slug}.html"
         content = lxml.html.fragment_fromstring(entry.content[0].value)
         assert (content.get("dir"), content.get("lang")) == (article.direction, article.language)
-        assert [child.text for child in content] == [block.text for block in article.blocks]
+        assert [child.text_content() for child in content] == [block.text for block in article.blocks]
         # The summary is HTML (readers render RSS descriptions as HTML): rendered, it is the plain text.
         assert entry.summary_detail.type == "text/html"
         assert html.unescape(entry.summary) == article.summary
