@@ -17,7 +17,7 @@ import pytest
 
 from .helpers import GOOD_MIXED, ROOT, build_into, make_seeds
 
-LOCAL_ACE = ROOT / ".ci" / "node" / "node_modules" / ".bin" / "ace-cli"
+LOCAL_ACE = ROOT / ".ci" / "ace" / "node_modules" / ".bin" / "ace-cli"
 REQUIRED = os.environ.get("PUBLISHER_REQUIRE_ACE") == "1"
 
 
