@@ -12,7 +12,7 @@ from .config import Config
 from .epub import CHAPTER_LIMIT, build_epub
 from .errors import ArticleError, ConfigError
 from .feeds import ATOM_NAME, RSS_NAME, build_feeds
-from .fonts import FONT_FOLDER, LICENCE_NAME, embedded_fonts, font_face_rules, licence_text, text_of
+from .fonts import FONT_FOLDER, LICENCE_NAME, embedded_fonts, font_face_rules, licence_text
 from .reader import SEED_SUFFIX, read_seeds
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, render_chapter, render_chapter_parts
 from .volumes import EPUB_SUFFIX, plan_books
@@ -58,13 +58,22 @@ def build(seeds: Path, output: Path, config: Config) -> BuildResult:
     css = stylesheet()
     feeds = build_feeds(reading.articles, config)
     files = {ATOM_NAME: feeds.atom, RSS_NAME: feeds.rss}
+    characters: set[str] = set()
+    bold_characters: set[str] = set()
     for plan in plan_books(reading.articles, config):
         book = build_epub(plan, chapter_parts, css, config)
         files[plan.file_name] = book.data
-        if book.fonts:
-            with_font = sum(len(font.data) for font in book.fonts)
-            logger.info("%s: %d bytes, of which %d of embedded font", plan.file_name, len(book.data), with_font)
-    web_fonts = embedded_fonts(*text_of(pages.values())) if config.embed_font else ()
+        characters.update(book.text)
+        bold_characters.update(book.bold_text)
+        for font in book.fonts:
+            logger.info(
+                "%s: %s subset to %d of %d bytes", plan.file_name, font.name, len(font.data), font.original_size
+            )
+    # Every article is in some book, so the books' characters cover the pages; with the collection
+    # among the books the site's subset is the collection's, which is already made.
+    web_fonts = (
+        embedded_fonts("".join(sorted(characters)), "".join(sorted(bold_characters))) if config.embed_font else ()
+    )
     files[STYLESHEET_NAME] = font_face_rules(web_fonts).encode() + b"\n" + css if web_fonts else css
     for font in web_fonts:
         files[font.name] = font.data

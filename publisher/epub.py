@@ -48,6 +48,9 @@ class BookOutput:
     data: bytes
     fonts: tuple[FontFile, ...]
     """The embedded fonts, for the build's report of their size."""
+    text: str = ""
+    """Every character the book shows (when a font is embedded), and those shown in bold."""
+    bold_text: str = ""
 
 
 def chapter_name(article: Article, part: int = 1) -> str:
@@ -76,8 +79,10 @@ def build_epub(plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, c
         NAV_NAME: render_nav(entries, words, config),
     }
     fonts: tuple[FontFile, ...] = ()
+    text = bold_text = ""
     if config.embed_font:
-        fonts = embedded_fonts(*text_of([*pages.values(), *(data for _, data in chapters)]))
+        text, bold_text = text_of([*pages.values(), *(data for _, data in chapters)])
+        fonts = embedded_fonts(text, bold_text)
         stylesheet = font_face_rules(fonts).encode() + b"\n" + stylesheet
 
     book = epub.EpubBook()
@@ -111,7 +116,7 @@ def build_epub(plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, c
     writer.language = config.language
     writer.process()
     writer.write()
-    return BookOutput(buffer.getvalue(), fonts)
+    return BookOutput(buffer.getvalue(), fonts, text, bold_text)
 
 
 def _add_resources(book: epub.EpubBook, stylesheet: bytes, fonts: tuple[FontFile, ...], cover_image: bytes) -> None:
