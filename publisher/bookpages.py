@@ -131,7 +131,7 @@ def render_ncx(entries: Sequence[ContentsEntry], facts: BookFacts, identifier: s
     ncx = etree.Element(f"{_N}ncx", nsmap={None: NCX_NAMESPACE}, version="2005-1")
     ncx.set(XML_LANG, words.language)
     head = etree.SubElement(ncx, f"{_N}head")
-    depth = 3 if len(tree) > 1 else 1
+    depth = max(_depth(node) for node in tree)
     for name, content in (("uid", identifier), ("depth", str(depth)), ("totalPageCount", "0"), ("maxPageNumber", "0")):
         etree.SubElement(head, f"{_N}meta", name=f"dtb:{name}", content=content)
     etree.SubElement(etree.SubElement(ncx, f"{_N}docTitle"), f"{_N}text").text = facts.title
@@ -153,6 +153,10 @@ def render_ncx(entries: Sequence[ContentsEntry], facts: BookFacts, identifier: s
     for number, point in enumerate(nav_map.iter(f"{_N}navPoint"), start=1):
         point.set("id", f"navpoint-{number}")
     return etree.tostring(ncx, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
+
+def _depth(node: _Node) -> int:
+    return 1 + max((_depth(child) for child in node.children), default=0)
 
 
 def render_title_page(facts: BookFacts, config: Config) -> bytes:

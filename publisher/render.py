@@ -115,9 +115,21 @@ def serialize(html: etree._Element) -> bytes:
 def _document(article: Article, config: Config, blocks: Sequence[Block], with_header: bool) -> bytes:
     html, body = new_document(article.title, article.language, article.direction)
     main = child(body, "article")
-    if with_header:
-        header = child(main, "header")
-        append_text(child(header, "h1"), article.title, article.direction, config)
+    header = child(main, "header")
+    heading = child(header, "h1")
+    append_text(heading, article.title, article.direction, config)
+    if not with_header:
+        # A continuation file still opens with the title, so its headings start at h1 and a
+        # reader who lands there knows where they are: "title (continued)".
+        heading.set("class", "continued")
+        continued = localizer(article.language, config.digits).text("continued")
+        last = heading[-1] if len(heading) else None
+        suffix = f" ({continued})"
+        if last is None:
+            heading.text = (heading.text or "") + suffix
+        else:
+            last.tail = (last.tail or "") + suffix
+    else:
         dateline = child(header, "p", **{"class": "dateline"})
         # Inline: line breaks around the time would become visible spaces.
         time = etree.SubElement(dateline, f"{_X}time", datetime=article.published.isoformat())

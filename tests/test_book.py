@@ -299,7 +299,10 @@ def test_volumes_declare_their_series_and_have_their_own_identifiers(volumes: Pa
 
 def test_a_chapter_over_250_kb_is_split_but_listed_once(tmp_path: Path) -> None:
     paragraph = "فقرة طويلة عن أمن الحدود والتعاون بين الدول في مواجهة الجريمة المنظمة. " * 20
-    lines = ["2025-05-01 10:00:00", "تقرير مطول", *(f"{paragraph}{number}." for number in range(400))]
+    blocks = [f"{paragraph}{number}." for number in range(400)]
+    for number in range(350, 0, -50):
+        blocks.insert(number, f"القسم {number}")
+    lines = ["2025-05-01 10:00:00", "تقرير مطول", *blocks]
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "long_report.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -311,11 +314,19 @@ def test_a_chapter_over_250_kb_is_split_but_listed_once(tmp_path: Path) -> None:
     assert all(len(members[name]) <= 250_000 for name in parts)
     assert [item.get("href") for item in _spine_items(members)][3:] == [name.removeprefix("EPUB/") for name in parts]
     assert [target for depth, _, target in nav_tree(toc_nav(members)) if depth == 3] == ["articles/long_report.xhtml"]
-    paragraphs = [
-        text_of(p) for name in parts for p in parse_xml(members[name]).iter(f"{XHTML}p") if p.get("class") is None
+    blocks_read = [
+        text_of(element)
+        for name in parts
+        for element in parse_xml(members[name]).iter(f"{XHTML}p", f"{XHTML}h2")
+        if element.get("class") is None
     ]
-    assert paragraphs == lines[2:]
+    assert blocks_read == lines[2:]
+    # Every continuation file opens with the title marked as continued, so headings start at h1.
+    for name in parts[1:]:
+        first_heading = next(parse_xml(members[name]).iter(f"{XHTML}h1", f"{XHTML}h2"))
+        assert (first_heading.tag, text_of(first_heading)) == (f"{XHTML}h1", "تقرير مطول (تابع)")
     # The web page stays whole.
     page = parse_xml((tmp_path / "output" / "articles" / "long_report.html").read_bytes())
     assert len([p for p in page.iter(f"{XHTML}p") if p.get("class") is None]) == 400
+    assert not any(element.get("class") == "continued" for element in page.iter(f"{XHTML}h1"))
     assert epubcheck_findings(book) == []
