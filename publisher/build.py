@@ -1,26 +1,45 @@
-"""One build: read the seeds, render every article, package feeds and books, hand them to the writer."""
+"""One build: read the seeds, render every article, package feeds, books and site, hand them to the writer."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 from .article import Article
 from .config import Config
-from .epub import CHAPTER_LIMIT, build_epub
+from .cover import render_thumbnail
+from .epub import CHAPTER_LIMIT, BookOutput, book_facts, build_epub
 from .errors import ArticleError, ConfigError
-from .feeds import ATOM_NAME, RSS_NAME, build_feeds
+from .feeds import ARCHIVE_FOLDER, ATOM_NAME, RSS_NAME, build_feeds, last_updated, newest_first
 from .fonts import FONT_FOLDER, LICENCE_NAME, embedded_fonts, font_face_rules, licence_text
+from .jsonfeed import JSON_FEED_NAME, JSON_FEED_TYPE, build_json_feed
+from .l10n import localizer
+from .opds import EPUB_TYPE, OPDS_NAME, OPDS_TYPE, CatalogBook, build_catalog
 from .reader import SEED_SUFFIX, read_seeds
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, render_chapter, render_chapter_parts
-from .volumes import EPUB_SUFFIX, plan_books
-from .writer import write_outputs
+from .site import (
+    PAGE_SUFFIX,
+    SITEMAP_NAME,
+    Link,
+    SiteLinks,
+    page_name,
+    render_article_page,
+    render_index_pages,
+    render_sitemap,
+)
+from .state import build_clock, dump_state, load_state, reconcile
+from .volumes import EPUB_SUFFIX, BookPlan, plan_books
+from .websub import notify_hub
+from .writer import write_atomically, write_outputs
 
 logger = logging.getLogger(__name__)
 
-PAGE_SUFFIX = ".html"
+COVER_FOLDER = "covers"
+FEED_NAMES = (ATOM_NAME, RSS_NAME, JSON_FEED_NAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +56,18 @@ def stylesheet() -> bytes:
     return resources.files("publisher").joinpath("data", STYLESHEET_NAME).read_bytes()
 
 
-def build(seeds: Path, output: Path, config: Config) -> BuildResult:
+def build(
+    seeds: Path,
+    output: Path,
+    config: Config,
+    state_path: Path | None = None,
+    clock: Callable[[], datetime] = build_clock,
+) -> BuildResult:
     """Publish every readable article in `seeds` to `output`.
 
     Rejected articles are reported in the result and leave the others untouched; when none
-    can be read, the previous outputs stay as they are.
+    can be read, the previous outputs stay as they are. With a `state_path`, ids and `updated`
+    times are remembered there across builds (see `state`); `clock` is read only for an edit.
     """
     reading = read_seeds(seeds, config)
     if not reading.articles and not reading.rejected:
@@ -50,53 +76,117 @@ def build(seeds: Path, output: Path, config: Config) -> BuildResult:
         logger.warning("no article could be read; the previous outputs are left as they were")
         return BuildResult(0, reading.rejected, (), ())
 
-    pages = {article.id: render_chapter(article, config) for article in reading.articles}
-
-    def chapter_parts(article: Article) -> list[bytes]:
-        return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=pages[article.id])
-
-    css = stylesheet()
-    feeds = build_feeds(reading.articles, config)
-    files = {ATOM_NAME: feeds.atom, RSS_NAME: feeds.rss}
-    characters: set[str] = set()
-    bold_characters: set[str] = set()
-    for plan in plan_books(reading.articles, config):
-        book = build_epub(plan, chapter_parts, css, config)
-        files[plan.file_name] = book.data
-        characters.update(book.text)
-        bold_characters.update(book.bold_text)
-        for font in book.fonts:
-            logger.info(
-                "%s: %s subset to %d of %d bytes", plan.file_name, font.name, len(font.data), font.original_size
-            )
-    # Every article is in some book, so the books' characters cover the pages; with the collection
-    # among the books the site's subset is the collection's, which is already made.
-    web_fonts = (
-        embedded_fonts("".join(sorted(characters)), "".join(sorted(bold_characters))) if config.embed_font else ()
-    )
-    files[STYLESHEET_NAME] = font_face_rules(web_fonts).encode() + b"\n" + css if web_fonts else css
-    for font in web_fonts:
-        files[font.name] = font.data
-    if web_fonts:
-        files[LICENCE_NAME] = licence_text()
-    for article in reading.articles:
-        files[f"{CHAPTER_FOLDER}/{article.slug}{PAGE_SUFFIX}"] = pages[article.id]
+    previous = load_state(state_path) if state_path is not None else {}
+    unreadable = [error.path for error in reading.rejected]
+    articles, state = reconcile(reading.articles, unreadable, previous, config, clock)
+    files = _render_everything(articles, config)
     changed = write_outputs(output, files, prune=_stale_files(output, files))
-    logger.info("published %d articles to %s", len(reading.articles), output)
+    if state_path is not None and write_atomically(state_path, dump_state(state)):
+        logger.info("remembered %d articles in %s", len(state), state_path)
+    logger.info("published %d articles to %s", len(articles), output)
+    changed_feeds = [config.base_url + name for name in FEED_NAMES if output / name in changed]
+    if config.websub_hub and changed_feeds:
+        notify_hub(config.websub_hub, changed_feeds)
     return BuildResult(
-        published=len(reading.articles),
+        published=len(articles),
         rejected=reading.rejected,
         outputs=tuple(output / name for name in sorted(files)),
         changed=tuple(changed),
     )
 
 
+def _render_everything(articles: Sequence[Article], config: Config) -> dict[str, bytes]:
+    chapters = {article.id: render_chapter(article, config) for article in articles}
+
+    def chapter_parts(article: Article) -> list[bytes]:
+        return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=chapters[article.id])
+
+    css = stylesheet()
+    feeds = build_feeds(articles, config)
+    files = {ATOM_NAME: feeds.atom, RSS_NAME: feeds.rss, **feeds.archives}
+    files[JSON_FEED_NAME] = build_json_feed(articles, config)
+
+    books: list[tuple[BookPlan, BookOutput]] = []
+    for plan in plan_books(articles, config):
+        book = build_epub(plan, chapter_parts, css, config)
+        books.append((plan, book))
+        files[plan.file_name] = book.data
+        files[_cover_name(plan)] = book.cover
+        files[_cover_name(plan, thumbnail=True)] = render_thumbnail(book.cover)
+        for font in book.fonts:
+            logger.info(
+                "%s: %s subset to %d of %d bytes", plan.file_name, font.name, len(font.data), font.original_size
+            )
+    files[OPDS_NAME] = build_catalog([_catalog_entry(plan, book, config) for plan, book in books], config)
+
+    # Every article is in some book, so the books' characters cover the pages; with the collection
+    # among the books the site's subset is the collection's, which is already made.
+    if config.embed_font:
+        text = "".join(sorted({char for _, book in books for char in book.text}))
+        bold = "".join(sorted({char for _, book in books for char in book.bold_text}))
+        web_fonts = embedded_fonts(text, bold)
+        files[STYLESHEET_NAME] = font_face_rules(web_fonts).encode() + b"\n" + css
+        files.update({font.name: font.data for font in web_fonts})
+        files[LICENCE_NAME] = licence_text()
+    else:
+        files[STYLESHEET_NAME] = css
+
+    links = _site_links(books, config)
+    for article in articles:
+        files[page_name(article)] = render_article_page(article, config, links)
+    index_pages = render_index_pages(newest_first(articles), config, links)
+    files.update(index_pages)
+    files[SITEMAP_NAME] = render_sitemap(newest_first(articles), list(index_pages), config)
+    return files
+
+
+def _cover_name(plan: BookPlan, *, thumbnail: bool = False) -> str:
+    stem = plan.file_name.removesuffix(EPUB_SUFFIX)
+    return f"{COVER_FOLDER}/{stem}{'-thumbnail' if thumbnail else ''}.png"
+
+
+def _catalog_entry(plan: BookPlan, book: BookOutput, config: Config) -> CatalogBook:
+    facts = book_facts(plan, config)
+    return CatalogBook(
+        identifier=plan.identifier,
+        title=facts.title,
+        href=plan.file_name,
+        cover=_cover_name(plan),
+        thumbnail=_cover_name(plan, thumbnail=True),
+        summary=localizer(config.language, config.digits).text(
+            "description", range=facts.date_range, articles=facts.count
+        ),
+        issued=plan.articles[0].published,
+        updated=last_updated(plan.articles),
+        size=len(book.data),
+    )
+
+
+def _site_links(books: Sequence[tuple[BookPlan, BookOutput]], config: Config) -> SiteLinks:
+    words = localizer(config.language, config.digits)
+    feeds = (
+        Link(ATOM_NAME, "Atom", "application/atom+xml"),
+        Link(RSS_NAME, "RSS", "application/rss+xml"),
+        Link(JSON_FEED_NAME, "JSON Feed", JSON_FEED_TYPE),
+    )
+    book_links = tuple(Link(plan.file_name, book_facts(plan, config).title, EPUB_TYPE) for plan, _ in books)
+    return SiteLinks(
+        feeds=feeds,
+        books=book_links,
+        catalog=Link(OPDS_NAME, words.text("catalog"), OPDS_TYPE),
+        preview_image=_cover_name(books[0][0]),
+    )
+
+
 def _stale_files(output: Path, files: dict[str, bytes]) -> list[str]:
-    """Earlier outputs this build no longer makes (a deleted article's page, a merged volume)."""
+    """Earlier outputs this build no longer makes (a deleted article's page, a merged volume...)."""
     candidates = [
         *output.glob(f"{CHAPTER_FOLDER}/*{PAGE_SUFFIX}"),
         *output.glob(f"*{EPUB_SUFFIX}"),
+        *output.glob(f"index-*{PAGE_SUFFIX}"),
         *output.glob(f"{FONT_FOLDER}/*"),
+        *output.glob(f"{ARCHIVE_FOLDER}/*"),
+        *output.glob(f"{COVER_FOLDER}/*"),
     ]
     names = (path.relative_to(output).as_posix() for path in candidates if path.is_file())
     return sorted(name for name in names if name not in files)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
 from .build import BuildResult, build
-from .config import load_config
+from .config import DEFAULT_CONFIG_FILE, load_config
 from .errors import ConfigError, PublisherError, display_path
-from .render import CHAPTER_FOLDER
+from .serve import make_server, watch
+from .state import STATE_NAME, state_path_for
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -24,33 +26,54 @@ EXIT_INTERRUPTED = 130
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="publisher",
-        description="Publish right-to-left articles as Atom and RSS feeds, web pages and an EPUB 3 book.",
+        description="Publish right-to-left articles as Atom, RSS and JSON feeds, web pages and EPUB 3 books.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    build_command = commands.add_parser(
-        "build",
-        help="read the articles and (re)write every output",
-        description="Read every *.txt article in the seeds folder and write the feeds, pages and EPUB.",
-        epilog="Exit status: 0 all published, 1 some articles rejected (the rest are published), "
-        "2 usage or configuration error, 3 an output could not be written.",
-    )
-    build_command.add_argument(
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
         "--seeds", type=Path, default=Path("seeds"), metavar="DIR", help="folder of articles to read (default: seeds)"
     )
-    build_command.add_argument(
+    common.add_argument(
         "--output", type=Path, default=Path("output"), metavar="DIR", help="folder to write into (default: output)"
     )
-    build_command.add_argument(
+    common.add_argument(
         "--config",
         type=Path,
         default=None,
         metavar="FILE",
         help="TOML configuration file (default: publisher.toml if it exists, else built-in defaults)",
     )
-    verbosity = build_command.add_mutually_exclusive_group()
+    common.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"where ids and edit times are remembered (default: {STATE_NAME} beside the configuration)",
+    )
+    verbosity = common.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="print progress details")
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser(
+        "build",
+        parents=[common],
+        help="read the articles and (re)write every output",
+        description="Read every *.txt article in the seeds folder and write the feeds, pages and books.",
+        epilog="Exit status: 0 all published, 1 some articles rejected (the rest are published), "
+        "2 usage or configuration error, 3 an output could not be written.",
+    )
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="serve the output folder over HTTP for local subscription and preview",
+        description="Serve the output folder (only it) over HTTP until interrupted.",
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument(
+        "--bind", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
+    serve.add_argument("--watch", action="store_true", help="rebuild whenever the seeds or the configuration change")
     return parser
 
 
@@ -61,8 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_request.code if isinstance(exit_request.code, int) else EXIT_USAGE
     _configure_logging(quiet=args.quiet, verbose=args.verbose)
     try:
-        config = load_config(args.config)
-        result = build(args.seeds, args.output, config)
+        if args.command == "serve":
+            return _serve(args)
+        result = _build(args)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -79,14 +103,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_REJECTED if result.rejected else EXIT_OK
 
 
+def _build(args: argparse.Namespace) -> BuildResult:
+    config = load_config(args.config)
+    state = args.state if args.state is not None else state_path_for(args.config)
+    return build(args.seeds, args.output, config, state_path=state)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    server = make_server(args.output, args.bind, args.port)
+    stop = threading.Event()
+    if args.watch:
+
+        def rebuild() -> None:
+            try:
+                result = _build(args)
+            except PublisherError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return
+            for rejection in result.rejected:
+                print(rejection, file=sys.stderr)
+            print(summary(result, args.output))
+
+        rebuild()
+        watched = [args.seeds, args.config if args.config is not None else DEFAULT_CONFIG_FILE]
+        threading.Thread(target=watch, args=(watched, rebuild, stop), daemon=True).start()
+    host, port = server.server_address[:2]
+    address = host.decode() if isinstance(host, bytes) else host
+    print(f"serving {display_path(args.output)} at http://{address}:{port}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+    return EXIT_OK
+
+
 def summary(result: BuildResult, output: Path) -> str:
     counts = f"published {_plural(result.published, 'article')}, rejected {len(result.rejected)}"
     if not result.outputs:
         return f"{counts}; nothing written"
-    pages = [path for path in result.outputs if path.parent.name == CHAPTER_FOLDER]
-    others = [display_path(path) for path in result.outputs if path not in pages]
-    written = ", ".join([*others, f"{display_path(output / CHAPTER_FOLDER)}/ ({_plural(len(pages), 'page')})"])
-    return f"{counts}; wrote {written} ({_plural(len(result.changed), 'file')} changed)"
+    books = sum(path.suffix == ".epub" for path in result.outputs)
+    return (
+        f"{counts}; {_plural(len(result.outputs), 'file')} in {display_path(output)}/ "
+        f"({_plural(books, 'book')}), {len(result.changed)} changed"
+    )
 
 
 def _plural(count: int, noun: str) -> str:

@@ -39,6 +39,12 @@ class Config:
     """`rtl` or `ltr`; empty means: follow `language`."""
     timezone: str = "UTC"
     feed_size: int = 50
+    archive_size: int = 50
+    """Articles per RFC 5005 archive document, for those older than the subscription feeds hold."""
+    page_size: int = 50
+    """Articles per page of the site's front page listing."""
+    websub_hub: str | None = None
+    """A WebSub hub to advertise in the feeds and to notify when they change."""
     book_name: str = "news"
     id_namespace: uuid.UUID = field(default=DEFAULT_ID_NAMESPACE)
     digits: str = "locale"
@@ -102,7 +108,7 @@ def config_from_mapping(raw: dict[str, Any], path: Path | None = None) -> Config
     return replace(Config(), **values)
 
 
-_WHOLE_NUMBER_MINIMUMS = {"feed_size": 1, "volume_size": 0, "collection_limit": 0}
+_WHOLE_NUMBER_MINIMUMS = {"feed_size": 1, "archive_size": 1, "page_size": 1, "volume_size": 0, "collection_limit": 0}
 _CHOICES = {
     "direction": ("rtl", "ltr"),
     "digits": DIGIT_STYLES,
@@ -138,13 +144,14 @@ def _non_empty(key: str) -> Callable[[str, Path | None], str]:
     return check
 
 
-def _base_url(value: str, path: Path | None) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ConfigError(
-            f"'base_url' must be an absolute http(s) URL, not '{value}'", path, "e.g. https://example.org/news/"
-        )
-    return value
+def _url(key: str, example: str) -> Callable[[str, Path | None], str]:
+    def check(value: str, path: Path | None) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ConfigError(f"'{key}' must be an absolute http(s) URL, not '{value}'", path, f"e.g. {example}")
+        return value
+
+    return check
 
 
 def _language(value: str, path: Path | None) -> str:
@@ -177,7 +184,8 @@ def _id_namespace(value: str, path: Path | None) -> uuid.UUID:
 _STRING_CHECKS: dict[str, Callable[[str, Path | None], Any]] = {
     "title": _non_empty("title"),
     "author": _non_empty("author"),
-    "base_url": _base_url,
+    "base_url": _url("base_url", "https://example.org/news/"),
+    "websub_hub": _url("websub_hub", "https://pubsubhubbub.appspot.com/"),
     "language": _language,
     "latin_language": _language,
     "timezone": _timezone,

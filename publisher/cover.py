@@ -140,6 +140,15 @@ def render_cover(text: CoverText) -> bytes:
     return _png(image)
 
 
+THUMBNAIL_SIZE = (320, 512)
+
+
+def render_thumbnail(cover: bytes) -> bytes:
+    """A small copy of the cover for catalogs (OPDS thumbnails), the same bytes for the same cover."""
+    with Image.open(io.BytesIO(cover)) as image:
+        return _png(image.convert("RGB").resize(THUMBNAIL_SIZE, Image.Resampling.LANCZOS))
+
+
 def _png(image: Image.Image) -> bytes:
     # A 64-colour palette keeps the antialiased text smooth at a tenth of the size of RGB.
     paletted = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)

@@ -48,6 +48,8 @@ class BookOutput:
     data: bytes
     fonts: tuple[FontFile, ...]
     """The embedded fonts, for the build's report of their size."""
+    cover: bytes
+    """The cover image (PNG), also published beside the book for catalogs and link previews."""
     text: str = ""
     """Every character the book shows (when a font is embedded), and those shown in bold."""
     bold_text: str = ""
@@ -63,7 +65,7 @@ def build_epub(plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, c
     words = localizer(config.language, config.digits)
     articles = plan.articles
     modified = last_updated(articles).astimezone(UTC)
-    facts = _facts(plan, config)
+    facts = book_facts(plan, config)
 
     chapters: list[tuple[str, bytes]] = []
     entries = []
@@ -92,7 +94,8 @@ def build_epub(plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, c
     book.set_direction(config.direction)
     book.add_author(config.author)
     _add_metadata(book, plan, facts, modified, config)
-    _add_resources(book, stylesheet, fonts, render_cover(_cover_text(plan, facts, config)))
+    cover_image = render_cover(_cover_text(plan, facts, config))
+    _add_resources(book, stylesheet, fonts, cover_image)
 
     cover_page = _page("cover", COVER_PAGE_NAME, pages[COVER_PAGE_NAME])
     title_page = _page("titlepage", TITLE_PAGE_NAME, pages[TITLE_PAGE_NAME])
@@ -116,7 +119,7 @@ def build_epub(plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, c
     writer.language = config.language
     writer.process()
     writer.write()
-    return BookOutput(buffer.getvalue(), fonts, text, bold_text)
+    return BookOutput(buffer.getvalue(), fonts, cover_image, text, bold_text)
 
 
 def _add_resources(book: epub.EpubBook, stylesheet: bytes, fonts: tuple[FontFile, ...], cover_image: bytes) -> None:
@@ -140,7 +143,7 @@ def _page(uid: str, name: str, data: bytes) -> epub.EpubItem:
     return epub.EpubItem(uid=uid, file_name=name, media_type="application/xhtml+xml", content=data)
 
 
-def _facts(plan: BookPlan, config: Config) -> BookFacts:
+def book_facts(plan: BookPlan, config: Config) -> BookFacts:
     words = localizer(config.language, config.digits)
     first, last = plan.articles[0].published, plan.articles[-1].published
     title = config.title if plan.part is None else words.text("volume", title=config.title, part=plan.part)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import html
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from . import __version__
 from .article import Article
 from .config import Config
-from .render import CHAPTER_FOLDER, XML_LANG, render_feed_html
+from .render import XML_LANG, render_feed_html
+from .site import page_url
 
 ATOM_NAME = "feed.atom"
 RSS_NAME = "feed.rss"
@@ -24,14 +25,22 @@ PROJECT_URL = "https://pypi.org/project/publisher/"
 GENERATOR = "publisher"
 
 
+ARCHIVE_FOLDER = "archive"
+HISTORY_NAMESPACE = "http://purl.org/syndication/history/1.0"
+ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
+_FORMATS = (("atom", "application/atom+xml"), ("rss", "application/rss+xml"))
+
+
 @dataclass(frozen=True, slots=True)
 class Feeds:
     atom: bytes
     rss: bytes
+    archives: dict[str, bytes] = field(default_factory=dict)
+    """RFC 5005 archive documents by output name (`archive/1.atom`, `archive/1.rss`, ...)."""
 
 
-def page_url(config: Config, article: Article) -> str:
-    return f"{config.base_url}{CHAPTER_FOLDER}/{quote(article.slug)}.html"
+def archive_name(number: int, extension: str) -> str:
+    return f"{ARCHIVE_FOLDER}/{number}.{extension}"
 
 
 def newest_first(articles: Sequence[Article]) -> list[Article]:
@@ -58,43 +67,117 @@ class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]  # feedgen ships
         return entry
 
 
+class _History(BaseExtension):  # type: ignore[misc]  # feedgen ships no type hints
+    """Links feedgen's RSS writer drops (and Atom's link API refuses), and RFC 5005's markers.
+
+    `links` are (rel, href, media type): `hub` (WebSub), `current`, `prev-archive`,
+    `next-archive`; `marker` is `archive` (an archive document) or `complete` (nothing archived).
+    """
+
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str, str]] = []
+        self.marker: str | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": HISTORY_NAMESPACE}
+
+    def extend_atom(self, feed: Any) -> Any:
+        self._add(feed, len(feed))
+        return feed
+
+    def extend_rss(self, rss: Any) -> Any:
+        channel = rss[0]
+        first_item = next((index for index, element in enumerate(channel) if element.tag == "item"), len(channel))
+        self._add(channel, first_item)
+        return rss
+
+    def _add(self, parent: Any, position: int) -> None:
+        elements = [
+            etree.Element(f"{{{ATOM_NAMESPACE}}}link", rel=rel, href=href, type=media_type)
+            for rel, href, media_type in self.links
+        ]
+        if self.marker is not None:
+            elements.append(etree.Element(f"{{{HISTORY_NAMESPACE}}}{self.marker}"))
+        for offset, element in enumerate(elements):
+            parent.insert(position + offset, element)
+
+
 def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
-    """Both feeds for the newest `config.feed_size` articles; `articles` must not be empty.
+    """The subscription feeds (the newest `feed_size` articles) and RFC 5005 archives of the rest.
+
+    Archive pages hold `archive_size` articles each, numbered from the oldest, so a full page
+    never changes again unless one of its articles is edited or deleted; the newest page fills
+    up as articles leave the subscription feeds. Following `prev-archive` from a subscription
+    feed reaches every article exactly once. `articles` must not be empty.
+    """
+    ordered = newest_first(articles)
+    current, older = ordered[: config.feed_size], ordered[config.feed_size :][::-1]
+    pages = [older[start : start + config.archive_size] for start in range(0, len(older), config.archive_size)]
+    documents: dict[str, bytes] = {}
+    for extension, media_type in _FORMATS:
+        history = [("hub", config.websub_hub, "")] if config.websub_hub else []
+        if pages:
+            history.append(("prev-archive", config.base_url + archive_name(len(pages), extension), media_type))
+        name = ATOM_NAME if extension == "atom" else RSS_NAME
+        documents[name] = _render(current, config, name, extension, history, marker=None if pages else "complete")
+        for number, page in enumerate(pages, start=1):
+            links = [("current", config.base_url + name, media_type)]
+            if number > 1:
+                links.append(("prev-archive", config.base_url + archive_name(number - 1, extension), media_type))
+            if number < len(pages):
+                links.append(("next-archive", config.base_url + archive_name(number + 1, extension), media_type))
+            archive = archive_name(number, extension)
+            documents[archive] = _render(newest_first(page), config, archive, extension, links, marker="archive")
+    archives = {name: data for name, data in documents.items() if name.startswith(ARCHIVE_FOLDER)}
+    return Feeds(atom=documents[ATOM_NAME], rss=documents[RSS_NAME], archives=archives)
+
+
+def _render(
+    entries: Sequence[Article],
+    config: Config,
+    name: str,
+    extension: str,
+    links: list[tuple[str, str, str]],
+    *,
+    marker: str | None,
+) -> bytes:
+    """One feed document (`name`, Atom or RSS by `extension`) holding `entries`, newest first.
 
     Every date is set from the data: feedgen would otherwise fill `updated` and `lastBuildDate`
     with the current time and no two builds would be identical.
     """
-    entries = newest_first(articles)[: config.feed_size]
     generator = FeedGenerator()
     generator.load_extension("dc", atom=False, rss=True)
     generator.register_extension("entry_language", BaseExtension, _EntryLanguage, atom=True, rss=False)
-    generator.id(feed_id(config))
+    generator.register_extension("history", _History, BaseEntryExtension, atom=True, rss=True)
+    generator.history.links = links
+    generator.history.marker = marker
+    # An archive document is a different document of the same feed: its own id.
+    archived = name.startswith(ARCHIVE_FOLDER)
+    generator.id(f"{feed_id(config)}/{name.rsplit('.', 1)[0]}" if archived else feed_id(config))
     generator.title(config.title)
     if config.subtitle:
         generator.subtitle(config.subtitle)
     generator.author({"name": config.author})
     generator.language(config.language)
-    generator.updated(last_updated(articles))
-    generator.lastBuildDate(last_updated(articles))
+    generator.updated(last_updated(entries))
+    generator.lastBuildDate(last_updated(entries))
     # Pinned, without feedgen's version, so a dependency update does not change the output.
     generator.generator(GENERATOR, version=__version__, uri=PROJECT_URL)
     if config.rights:
         generator.rights(config.rights)
     for article in entries:
         _add_entry(generator, article, config)
-    atom = _with_links(generator, config, ATOM_NAME, "application/atom+xml").atom_str(pretty=True)
-    # RSS requires a description; feedgen would also make it the Atom subtitle, which without a
-    # configured subtitle would only repeat the title, so it is set after the Atom feed is made.
-    generator.description(config.description)
-    rss = _with_links(generator, config, RSS_NAME, "application/rss+xml").rss_str(pretty=True)
-    return Feeds(atom=atom, rss=rss)
-
-
-def _with_links(generator: FeedGenerator, config: Config, name: str, media_type: str) -> FeedGenerator:
+    media_type = "application/atom+xml" if extension == "atom" else "application/rss+xml"
     # RSS takes its channel <link> from the last link added, whatever its rel: the site goes last.
     generator.link(href=f"{config.base_url}{name}", rel="self", type=media_type, replace=True)
     generator.link(href=config.base_url, rel="alternate", type="text/html")
-    return generator
+    if extension == "atom":
+        return bytes(generator.atom_str(pretty=True))
+    # RSS requires a description; feedgen would also make it the Atom subtitle, which without a
+    # configured subtitle would only repeat the title, so it is set only for RSS.
+    generator.description(config.description)
+    return bytes(generator.rss_str(pretty=True))
 
 
 def _add_entry(generator: FeedGenerator, article: Article, config: Config) -> None:

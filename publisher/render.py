@@ -114,28 +114,42 @@ def serialize(html: etree._Element) -> bytes:
 
 def _document(article: Article, config: Config, blocks: Sequence[Block], with_header: bool) -> bytes:
     html, body = new_document(article.title, article.language, article.direction)
-    main = child(body, "article")
-    header = child(main, "header")
-    heading = child(header, "h1")
-    append_text(heading, article.title, article.direction, config)
+    append_article(body, article, config, blocks, with_header=with_header)
+    return serialize(html)
+
+
+def append_article(
+    parent: etree._Element,
+    article: Article,
+    config: Config,
+    blocks: Sequence[Block] | None = None,
+    *,
+    with_header: bool = True,
+    namespace: str = _X,
+) -> etree._Element:
+    """The `<article>`: title, dateline and blocks (the same in a chapter and on a web page)."""
+    words = localizer(article.language, config.digits)
+    main = child(parent, "article", namespace=namespace)
+    header = child(main, "header", namespace=namespace)
+    heading = child(header, "h1", namespace=namespace)
+    append_text(heading, article.title, article.direction, config, namespace)
     if not with_header:
         # A continuation file still opens with the title, so its headings start at h1 and a
         # reader who lands there knows where they are: "title (continued)".
         heading.set("class", "continued")
-        continued = localizer(article.language, config.digits).text("continued")
         last = heading[-1] if len(heading) else None
-        suffix = f" ({continued})"
+        suffix = f" ({words.text('continued')})"
         if last is None:
             heading.text = (heading.text or "") + suffix
         else:
             last.tail = (last.tail or "") + suffix
     else:
-        dateline = child(header, "p", **{"class": "dateline"})
+        dateline = child(header, "p", namespace=namespace, **{"class": "dateline"})
         # Inline: line breaks around the time would become visible spaces.
-        time = etree.SubElement(dateline, f"{_X}time", datetime=article.published.isoformat())
-        time.text = localizer(article.language, config.digits).date_time(article.published)
-    _append_blocks(main, article, config, blocks, namespace=_X)
-    return serialize(html)
+        time = etree.SubElement(dateline, f"{namespace}time", datetime=article.published.isoformat())
+        time.text = words.date_time(article.published)
+    _append_blocks(main, article, config, article.blocks if blocks is None else blocks, namespace=namespace)
+    return main
 
 
 def _append_blocks(
@@ -149,8 +163,11 @@ def _append_blocks(
         parent.text = "\n"
 
 
-def child(parent: etree._Element, tag: str, text: str | None = None, **attributes: str) -> etree._Element:
-    element = etree.SubElement(parent, _X + tag, attributes)
+def child(
+    parent: etree._Element, tag: str, text: str | None = None, namespace: str = _X, **attributes: str
+) -> etree._Element:
+    """A new last child of `parent`, on a line of its own (the serialized files stay readable)."""
+    element = etree.SubElement(parent, namespace + tag, attributes)
     element.text = text
     element.tail = "\n"
     if parent.text is None:

@@ -170,7 +170,7 @@ def test_a_screenshot_is_kept_and_its_heading_ends_at_the_right_edge(
     with Image.open(SCREENSHOT) as image:
         assert image.size == (900, 1400)
         grey = image.convert("L")
-        # The title's first line is the first row of ink; there, the ink ends where the content box does.
+        # The first row of ink is the site's name above the article: it ends where the content box does.
         heading_row = next(y for y in range(grey.height) if darkest(grey.crop((0, y, 900, y + 1))) < 100)
         band = grey.crop((0, heading_row, 900, heading_row + 30))
         inked = [x for x in range(band.width) if darkest(band.crop((x, 0, x + 1, band.height))) < 100]

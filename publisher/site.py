@@ -1,0 +1,245 @@
+"""The web site: one page per article, a front page listing them newest first (paged), a sitemap.
+
+Pages are HTML5 (serialized as HTML, not XML) with autodiscovery links for the three feeds, a
+canonical URL and Open Graph metadata for link previews; every link between pages is relative,
+so `output/` works from any address, while canonical and preview URLs use `base_url`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from babel.core import get_global
+from lxml import etree
+
+from .article import Article
+from .config import Config
+from .l10n import localizer, primary_subtag
+from .render import CHAPTER_FOLDER, STYLESHEET_NAME, append_article, append_text, child
+
+PAGE_SUFFIX = ".html"
+INDEX_NAME = "index.html"
+SITEMAP_NAME = "sitemap.xml"
+_SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    href: str
+    """Relative to the output folder."""
+    label: str
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteLinks:
+    """What every page links to besides articles: the feeds, the books, the OPDS catalog, a preview image."""
+
+    feeds: tuple[Link, ...]
+    books: tuple[Link, ...]
+    catalog: Link | None = None
+    preview_image: str | None = None
+    """Relative path of an image for link previews (the collection's cover)."""
+
+
+def page_name(article: Article) -> str:
+    return f"{CHAPTER_FOLDER}/{article.slug}{PAGE_SUFFIX}"
+
+
+def page_url(config: Config, article: Article) -> str:
+    return f"{config.base_url}{CHAPTER_FOLDER}/{quote(article.slug)}{PAGE_SUFFIX}"
+
+
+def index_name(number: int) -> str:
+    return INDEX_NAME if number == 1 else f"index-{number}{PAGE_SUFFIX}"
+
+
+def render_article_page(article: Article, config: Config, links: SiteLinks) -> bytes:
+    """The article's web page: the chapter's `<article>` inside the site's header and footer."""
+    html, body = _page(
+        title=f"{article.title} – {config.title}",
+        language=article.language,
+        direction=article.direction,
+        config=config,
+        links=links,
+        path=page_name(article),
+        description=article.summary,
+    )
+    head = html[0]
+    _meta_property(head, "og:type", "article")
+    _meta_property(head, "og:title", article.title)
+    _meta_property(head, "article:published_time", article.published.isoformat())
+    _meta_property(head, "article:modified_time", article.updated.isoformat())
+    masthead = child(body, "header", namespace="", **{"class": "masthead"})
+    home = child(
+        child(masthead, "p", namespace="", **{"class": "site-title"}),
+        "a",
+        namespace="",
+        href="../index.html",
+        rel="home",
+    )
+    append_text(home, config.title, config.direction, config, namespace="")
+    main = child(body, "main", namespace="")
+    append_article(main, article, config, namespace="")
+    _footer(body, config, links, prefix="../")
+    return _serialize(html)
+
+
+def render_index_pages(articles: Sequence[Article], config: Config, links: SiteLinks) -> dict[str, bytes]:
+    """`index.html`, `index-2.html`…: the articles newest first, `config.page_size` per page."""
+    words = localizer(config.language, config.digits)
+    size = config.page_size
+    chunks = [articles[start : start + size] for start in range(0, len(articles), size)] or [[]]
+    pages = {}
+    for number, chunk in enumerate(chunks, start=1):
+        name = index_name(number)
+        position = words.text("page_number", number=words.number(number), total=words.number(len(chunks)))
+        html, body = _page(
+            title=config.title if number == 1 else f"{config.title} – {position}",
+            language=config.language,
+            direction=config.direction,
+            config=config,
+            links=links,
+            path="" if number == 1 else name,
+            description=config.description,
+        )
+        _meta_property(html[0], "og:type", "website")
+        _meta_property(html[0], "og:title", config.title)
+        masthead = child(body, "header", namespace="", **{"class": "masthead"})
+        append_text(child(masthead, "h1", namespace=""), config.title, config.direction, config, namespace="")
+        if config.subtitle:
+            subtitle = child(masthead, "p", namespace="", **{"class": "subtitle"})
+            append_text(subtitle, config.subtitle, config.direction, config, namespace="")
+        main = child(body, "main", namespace="")
+        listing = child(main, "ol", namespace="", **{"class": "articles"})
+        for article in chunk:
+            _list_item(listing, article, config)
+        if len(chunks) > 1:
+            _pager(main, number, len(chunks), config)
+        _footer(body, config, links, prefix="")
+        pages[name] = _serialize(html)
+    return pages
+
+
+def render_sitemap(articles: Sequence[Article], index_pages: Sequence[str], config: Config) -> bytes:
+    """The sitemap protocol's `urlset`: every page with the time its content last changed."""
+    urlset = etree.Element(f"{{{_SITEMAP_NAMESPACE}}}urlset", nsmap={None: _SITEMAP_NAMESPACE})
+    newest = max((article.updated for article in articles), default=None)
+    entries = [(config.base_url + ("" if name == INDEX_NAME else name), newest) for name in index_pages]
+    entries += [(page_url(config, article), article.updated) for article in articles]
+    for location, modified in entries:
+        url = etree.SubElement(urlset, f"{{{_SITEMAP_NAMESPACE}}}url")
+        etree.SubElement(url, f"{{{_SITEMAP_NAMESPACE}}}loc").text = location
+        if modified is not None:
+            etree.SubElement(url, f"{{{_SITEMAP_NAMESPACE}}}lastmod").text = modified.isoformat()
+    return etree.tostring(urlset, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
+
+def _page(
+    *,
+    title: str,
+    language: str,
+    direction: str,
+    config: Config,
+    links: SiteLinks,
+    path: str,
+    description: str,
+) -> tuple[etree._Element, etree._Element]:
+    prefix = "../" * path.count("/")
+    html = etree.Element("html", lang=language, dir=direction)
+    html.text = "\n"
+    head = child(html, "head", namespace="")
+    child(head, "meta", namespace="", charset="utf-8")
+    child(head, "meta", namespace="", name="viewport", content="width=device-width, initial-scale=1")
+    child(head, "title", title, namespace="")
+    child(head, "meta", namespace="", name="description", content=description)
+    child(head, "link", namespace="", rel="canonical", href=config.base_url + path)
+    for feed in links.feeds:
+        child(
+            head, "link", namespace="", rel="alternate", type=feed.media_type, title=feed.label, href=prefix + feed.href
+        )
+    child(head, "link", namespace="", rel="stylesheet", href=prefix + STYLESHEET_NAME)
+    _meta_property(head, "og:site_name", config.title)
+    _meta_property(head, "og:url", config.base_url + path)
+    _meta_property(head, "og:description", description)
+    _meta_property(head, "og:locale", _open_graph_locale(language))
+    if links.preview_image:
+        _meta_property(head, "og:image", config.base_url + links.preview_image)
+    return html, child(html, "body", namespace="")
+
+
+def _list_item(listing: etree._Element, article: Article, config: Config) -> None:
+    item = child(listing, "li", namespace="")
+    if article.language != config.language:
+        item.set("lang", article.language)
+    if article.direction != config.direction:
+        item.set("dir", article.direction)
+    title = child(item, "h2", namespace="")
+    link = child(title, "a", namespace="", href=page_name(article))
+    link.tail = None
+    append_text(link, article.title, article.direction, config, namespace="")
+    dateline = child(item, "p", namespace="", **{"class": "dateline"})
+    time = etree.SubElement(dateline, "time", datetime=article.published.isoformat())
+    time.text = localizer(article.language, config.digits).date_time(article.published)
+    append_text(
+        child(item, "p", namespace="", **{"class": "summary"}), article.summary, article.direction, config, namespace=""
+    )
+
+
+def _pager(main: etree._Element, number: int, total: int, config: Config) -> None:
+    words = localizer(config.language, config.digits)
+    position = words.text("page_number", number=words.number(number), total=words.number(total))
+    pager = child(main, "nav", namespace="", **{"class": "pager", "aria-label": position})
+    if number > 1:
+        child(pager, "a", words.text("newer"), namespace="", href=index_name(number - 1), rel="prev")
+    child(pager, "span", position, namespace="")
+    if number < total:
+        child(pager, "a", words.text("older"), namespace="", href=index_name(number + 1), rel="next")
+
+
+def _footer(body: etree._Element, config: Config, links: SiteLinks, prefix: str) -> None:
+    words = localizer(config.language, config.digits)
+    footer = child(body, "footer", namespace="", **{"class": "colophon"})
+    if prefix:
+        child(
+            child(footer, "p", namespace=""),
+            "a",
+            words.text("home"),
+            namespace="",
+            href=prefix + INDEX_NAME,
+            rel="home",
+        )
+    for heading, group in ((words.text("subscribe"), links.feeds), (words.text("download"), links.books)):
+        paragraph = child(footer, "p", namespace="")
+        paragraph.text = f"{heading}: "
+        for position, link in enumerate(group):
+            anchor = etree.SubElement(paragraph, "a", href=prefix + link.href, type=link.media_type)
+            append_text(anchor, link.label, config.direction, config, namespace="")
+            anchor.tail = " · " if position < len(group) - 1 else None
+    if links.catalog is not None:
+        anchor = child(
+            child(footer, "p", namespace=""),
+            "a",
+            namespace="",
+            href=prefix + links.catalog.href,
+            type=links.catalog.media_type,
+        )
+        append_text(anchor, links.catalog.label, config.direction, config, namespace="")
+
+
+def _meta_property(head: etree._Element, name: str, content: str) -> None:
+    child(head, "meta", namespace="", property=name, content=content)
+
+
+def _open_graph_locale(language: str) -> str:
+    # Open Graph wants language_TERRITORY; CLDR's likely subtags give the usual territory (ar → ar_EG).
+    likely = get_global("likely_subtags")
+    full = str(likely.get(primary_subtag(language), primary_subtag(language)))
+    parts = full.split("_")
+    return f"{parts[0]}_{parts[-1]}" if len(parts) > 1 else parts[0]
+
+
+def _serialize(html: etree._Element) -> bytes:
+    return etree.tostring(html, method="html", encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"

@@ -1,0 +1,18 @@
+"""Every test runs in its own empty working folder, so nothing it does (a state file, a default
+`publisher.toml`) can touch the repository; tests that need the repository say so with ROOT."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _in_an_empty_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Chromium and Ace may drop artifacts; keep them out of the repository's top level.
+    Path(config.rootpath, "test-artifacts").mkdir(exist_ok=True)
