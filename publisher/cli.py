@@ -122,7 +122,8 @@ def _serve(args: argparse.Namespace) -> int:
                 return
             for rejection in result.rejected:
                 print(rejection, file=sys.stderr)
-            print(summary(result, args.output))
+            if not args.quiet:
+                print(summary(result, args.output))
 
         rebuild()
         watched = [args.seeds, args.config if args.config is not None else DEFAULT_CONFIG_FILE]

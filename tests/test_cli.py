@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -156,3 +159,47 @@ def test_python_dash_m_and_the_console_script_work(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "publisher"
     version = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False)
     assert (version.returncode, version.stdout.strip()) == (0, "publisher 0.1.0")
+
+
+def test_the_state_file_goes_beside_the_configuration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seeds = make_seeds(tmp_path / "seeds")
+    # The tests run in an empty working folder: without a configuration the state lands there.
+    assert run(capsys, "build", "--seeds", str(seeds), "--output", str(tmp_path / "output"))[0] == 0
+    assert (Path.cwd() / "publisher.state.json").is_file()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "publisher.toml").write_text('title = "نشرة"\n', encoding="utf-8")
+    arguments = ["--seeds", str(seeds), "--output", str(tmp_path / "other"), "--config", str(site / "publisher.toml")]
+    assert run(capsys, "build", *arguments)[0] == 0
+    assert (site / "publisher.state.json").is_file()
+    assert run(capsys, "build", *arguments, "--state", str(tmp_path / "elsewhere.json"))[0] == 0
+    assert (tmp_path / "elsewhere.json").is_file()
+
+
+def test_serve_watch_rebuilds_and_serves_the_new_article(tmp_path: Path) -> None:
+    seeds = make_seeds(tmp_path / "seeds")
+    command = [sys.executable, "-u", "-m", "publisher", "serve", "--port", "0", "--watch", "-q"]
+    command += ["--seeds", str(seeds), "--output", str(tmp_path / "output")]
+    with subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            while not line.startswith("serving "):
+                line = process.stdout.readline()
+            address = line.split(" at ", 1)[1].split(" ", 1)[0]
+            assert address.startswith("http://127.0.0.1:")
+            assert len(feed_titles(address)) == 1
+            (seeds / "new.txt").write_text("2025-05-01 10:00:00\nخبر جديد\nنص الخبر.\n", encoding="utf-8")
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and "خبر جديد" not in feed_titles(address):
+                time.sleep(0.2)
+            assert "خبر جديد" in feed_titles(address)
+        finally:
+            process.terminate()
+
+
+def feed_titles(address: str) -> list[str]:
+    with urllib.request.urlopen(address + "feed.json", timeout=10) as response:
+        return [item["title"] for item in json.loads(response.read())["items"]]
