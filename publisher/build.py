@@ -34,7 +34,7 @@ from .site import (
 from .state import build_clock, dump_state, load_state, reconcile
 from .volumes import EPUB_SUFFIX, BookPlan, plan_books
 from .websub import notify_hub
-from .writer import write_atomically, write_outputs
+from .writer import locked, write_atomically, write_outputs
 
 logger = logging.getLogger(__name__)
 
@@ -56,19 +56,37 @@ def stylesheet() -> bytes:
     return resources.files("publisher").joinpath("data", STYLESHEET_NAME).read_bytes()
 
 
+def check(seeds: Path, config: Config) -> tuple[int, tuple[ArticleError, ...]]:
+    """Read and validate every article without writing anything: (readable count, rejections)."""
+    reading = read_seeds(seeds, config)
+    if not reading.articles and not reading.rejected:
+        raise ConfigError(f"no articles (*{SEED_SUFFIX} files) to publish", seeds)
+    return len(reading.articles), reading.rejected
+
+
 def build(
     seeds: Path,
     output: Path,
     config: Config,
+    *,
     state_path: Path | None = None,
     clock: Callable[[], datetime] = build_clock,
+    wait: float = 60.0,
 ) -> BuildResult:
     """Publish every readable article in `seeds` to `output`.
 
     Rejected articles are reported in the result and leave the others untouched; when none
     can be read, the previous outputs stay as they are. With a `state_path`, ids and `updated`
     times are remembered there across builds (see `state`); `clock` is read only for an edit.
+    Builds on the same output folder run one at a time: a second one waits up to `wait` seconds.
     """
+    with locked(output, wait):
+        return _build(seeds, output, config, state_path, clock)
+
+
+def _build(
+    seeds: Path, output: Path, config: Config, state_path: Path | None, clock: Callable[[], datetime]
+) -> BuildResult:
     reading = read_seeds(seeds, config)
     if not reading.articles and not reading.rejected:
         raise ConfigError(f"no articles (*{SEED_SUFFIX} files) to publish", seeds)

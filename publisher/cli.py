@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build import BuildResult, build
+from .build import BuildResult, build, check
 from .config import DEFAULT_CONFIG_FILE, load_config
 from .errors import ConfigError, PublisherError, display_path
 from .serve import make_server, watch
@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=f"where ids and edit times are remembered (default: {STATE_NAME} beside the configuration)",
     )
+    common.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for another build writing the same output folder (default: 60)",
+    )
     verbosity = common.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="print progress details")
@@ -62,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Read every *.txt article in the seeds folder and write the feeds, pages and books.",
         epilog="Exit status: 0 all published, 1 some articles rejected (the rest are published), "
         "2 usage or configuration error, 3 an output could not be written.",
+    )
+    commands.add_parser(
+        "check",
+        parents=[common],
+        help="read and validate every article without writing anything",
+        description="Read every *.txt article in the seeds folder and report the ones that cannot be "
+        "published, with the same messages and exit status as build; writes nothing (for pre-commit hooks and CI).",
     )
     serve = commands.add_parser(
         "serve",
@@ -83,10 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_request:  # argparse's way to end on --help or a usage error
         return exit_request.code if isinstance(exit_request.code, int) else EXIT_USAGE
     _configure_logging(quiet=args.quiet, verbose=args.verbose)
+    commands = {"build": _run_build, "check": _check, "serve": _serve}
     try:
-        if args.command == "serve":
-            return _serve(args)
-        result = _build(args)
+        return commands[args.command](args)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -96,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    result = _build(args)
     for rejection in result.rejected:
         print(rejection, file=sys.stderr)
     if not args.quiet:
@@ -106,7 +123,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> BuildResult:
     config = load_config(args.config)
     state = args.state if args.state is not None else state_path_for(args.config)
-    return build(args.seeds, args.output, config, state_path=state)
+    return build(args.seeds, args.output, config, state_path=state, wait=args.wait)
+
+
+def _check(args: argparse.Namespace) -> int:
+    readable, rejected = check(args.seeds, load_config(args.config))
+    for rejection in rejected:
+        print(rejection, file=sys.stderr)
+    if not args.quiet:
+        print(
+            f"checked {_plural(readable + len(rejected), 'article')}: {readable} publishable, {len(rejected)} rejected"
+        )
+    return EXIT_REJECTED if rejected else EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:

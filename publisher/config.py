@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import tomllib
@@ -58,6 +59,10 @@ class Config:
     collection_limit: int = 1000
     """The single collection book is written while it holds at most this many articles."""
     embed_font: bool = True
+    input_encoding: str | None = None
+    """Read seeds in this encoding (e.g. `windows-1256`) instead of UTF-8; a UTF-8 BOM still wins."""
+    max_article_bytes: int = 5 * 1024 * 1024
+    """Larger seed files are rejected, so one runaway file cannot exhaust memory."""
 
     def __post_init__(self) -> None:
         # Derived here rather than in the loader so that a Config built in code is as complete.
@@ -108,7 +113,14 @@ def config_from_mapping(raw: dict[str, Any], path: Path | None = None) -> Config
     return replace(Config(), **values)
 
 
-_WHOLE_NUMBER_MINIMUMS = {"feed_size": 1, "archive_size": 1, "page_size": 1, "volume_size": 0, "collection_limit": 0}
+_WHOLE_NUMBER_MINIMUMS = {
+    "feed_size": 1,
+    "archive_size": 1,
+    "page_size": 1,
+    "volume_size": 0,
+    "collection_limit": 0,
+    "max_article_bytes": 1,
+}
 _CHOICES = {
     "direction": ("rtl", "ltr"),
     "digits": DIGIT_STYLES,
@@ -168,6 +180,13 @@ def _timezone(value: str, path: Path | None) -> str:
     return value
 
 
+def _encoding(value: str, path: Path | None) -> str:
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise ConfigError(f"unknown encoding '{value}'", path, "e.g. 'windows-1256' or 'iso-8859-6'") from None
+
+
 def _book_name(value: str, path: Path | None) -> str:
     if not _BOOK_NAME.match(value):
         raise ConfigError(f"'book_name' must be a plain file name without extension, not '{value}'", path)
@@ -188,6 +207,7 @@ _STRING_CHECKS: dict[str, Callable[[str, Path | None], Any]] = {
     "websub_hub": _url("websub_hub", "https://pubsubhubbub.appspot.com/"),
     "language": _language,
     "latin_language": _language,
+    "input_encoding": _encoding,
     "timezone": _timezone,
     "book_name": _book_name,
     "id_namespace": _id_namespace,

@@ -114,16 +114,23 @@ def _unique_slugs(articles: Iterable[Article]) -> list[Article]:
 
 
 def read_article(path: Path, config: Config) -> Article:
+    limit = config.max_article_bytes
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            # Never more than the limit in memory, even if the file grows while it is read.
+            data = handle.read(limit + 1)
     except OSError as error:
         raise ArticleError(path, 1, f"cannot read file: {error.strerror or error}") from None
+    if len(data) > limit:
+        raise ArticleError(
+            path, 1, f"larger than max_article_bytes ({limit:,} bytes)", "split it, or raise max_article_bytes"
+        )
     return parse_article(data, path, config)
 
 
 def parse_article(data: bytes, path: Path, config: Config) -> Article:
     """Turn the bytes of one seed file into an `Article` (or raise `ArticleError`)."""
-    text = _decode(data, path)
+    text = _decode(data, path, config.input_encoding)
     lines = [(number, _clean(raw, path, number)) for number, raw in enumerate(_LINE_BREAK.split(text), start=1)]
     content = [(number, line) for number, line in lines if line]
     if not content:
@@ -159,18 +166,35 @@ def parse_article(data: bytes, path: Path, config: Config) -> Article:
     )
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _decode(data: bytes, path: Path, encoding: str | None = None) -> str:
+    """UTF-8 first; then the configured `input_encoding`, strictly, if there is one.
+
+    Real text in a legacy encoding such as windows-1256 is practically never valid UTF-8, and
+    UTF-8 read as windows-1256 gives mojibake without any error: so UTF-8 always gets the first
+    try, and a byte the fallback encoding cannot map is an error, never a guess.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
+        if encoding is not None:
+            return _decode_legacy(data, path, encoding)
         line = data.count(b"\n", 0, error.start) + 1
         hint = "save the file as UTF-8"
         if _looks_like_windows_1256(data):
-            hint = "it looks like windows-1256 (Arabic Windows); save it as UTF-8"
+            hint = "it looks like windows-1256 (Arabic Windows); save it as UTF-8, or set input_encoding"
         raise ArticleError(
             path, line, f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})", hint
         ) from None
     return text.removeprefix("\ufeff")
+
+
+def _decode_legacy(data: bytes, path: Path, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        reason = f"neither UTF-8 nor {encoding} (byte 0x{data[error.start]:02x} at offset {error.start})"
+        raise ArticleError(path, line, reason) from None
 
 
 def _looks_like_windows_1256(data: bytes) -> bool:

@@ -86,6 +86,8 @@ class OutputHandler(http.server.BaseHTTPRequestHandler):
         if "\x00" in raw or "\\" in raw:
             return None
         relative = posixpath.normpath("/" + raw).lstrip("/")
+        if any(part.startswith(".") for part in relative.split("/")):
+            return None  # hidden files: the build's lock, editors' temporary files
         root = self.root.resolve()
         try:
             # resolve() follows symlinks: a link that leads out of the root fails the check below.

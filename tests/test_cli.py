@@ -28,7 +28,7 @@ def test_build_publishes_and_prints_one_summary_line(tmp_path: Path, capsys: pyt
     status, out, err = run(capsys, "build", "--seeds", str(seeds), "--output", str(output))
     assert (status, err) == (0, "")
     [line] = out.splitlines()
-    files = sorted(path for path in output.rglob("*") if path.is_file())
+    files = sorted(path for path in output.rglob("*") if path.is_file() and path.name != ".publisher.lock")
     assert line == f"published 2 articles, rejected 0; {len(files)} files in {output}/ (1 book), {len(files)} changed"
     for name in ("feed.atom", "feed.rss", "feed.json", "news.epub", "style.css", "index.html", "opds.xml"):
         assert (output / name).is_file()
@@ -44,7 +44,7 @@ def test_rejected_articles_are_reported_and_exit_status_is_1(
         f"{seeds / 'bad_timestamp.txt'}:1: expected a timestamp YYYY-MM-DD HH:MM:SS, found '31/03/2025 15:08' "
         "(hint: line 1 must be the publication time, e.g. 2025-03-31 15:08:00 or 2025-03-31T15:08:00+03:00)",
         f"{seeds / 'windows_1256.txt'}:2: not valid UTF-8 (byte 0xde at offset 21) "
-        "(hint: it looks like windows-1256 (Arabic Windows); save it as UTF-8)",
+        "(hint: it looks like windows-1256 (Arabic Windows); save it as UTF-8, or set input_encoding)",
     ]
     assert out.startswith("published 1 article, rejected 2; ")
     assert (tmp_path / "output" / "news.epub").is_file()
