@@ -113,6 +113,7 @@ def test_head_sends_headers_only(port: int) -> None:
         "/..%5csecret.txt",
         "/escape.txt",  # a symlink out of the output folder
         "/empty/",  # a folder without index.html: no listing
+        "/.publisher.lock",  # hidden files
         "/missing.html",
         "/feed.atom%00.txt",
     ],
