@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from .article import Article
+from .cache import DiskCache
 from .config import Config
 from .cover import render_thumbnail
 from .epub import CHAPTER_LIMIT, BookOutput, book_facts, build_epub
@@ -72,6 +73,7 @@ def build(
     state_path: Path | None = None,
     clock: Callable[[], datetime] = build_clock,
     wait: float = 60.0,
+    cache: Path | None = None,
 ) -> BuildResult:
     """Publish every readable article in `seeds` to `output`.
 
@@ -79,13 +81,19 @@ def build(
     can be read, the previous outputs stay as they are. With a `state_path`, ids and `updated`
     times are remembered there across builds (see `state`); `clock` is read only for an edit.
     Builds on the same output folder run one at a time: a second one waits up to `wait` seconds.
+    A `cache` folder keeps font subsets and covers between builds.
     """
     with locked(output, wait):
-        return _build(seeds, output, config, state_path, clock)
+        return _build(seeds, output, config, state_path, clock, DiskCache(cache))
 
 
-def _build(
-    seeds: Path, output: Path, config: Config, state_path: Path | None, clock: Callable[[], datetime]
+def _build(  # noqa: PLR0917  # the private half of build(), whose arguments are keyword-only
+    seeds: Path,
+    output: Path,
+    config: Config,
+    state_path: Path | None,
+    clock: Callable[[], datetime],
+    cache: DiskCache,
 ) -> BuildResult:
     reading = read_seeds(seeds, config)
     if not reading.articles and not reading.rejected:
@@ -97,7 +105,7 @@ def _build(
     previous = load_state(state_path) if state_path is not None else {}
     unreadable = [error.path for error in reading.rejected]
     articles, state = reconcile(reading.articles, unreadable, previous, config, clock)
-    files = _render_everything(articles, config)
+    files = _render_everything(articles, config, cache)
     changed = write_outputs(output, files, prune=_stale_files(output, files))
     if state_path is not None and write_atomically(state_path, dump_state(state)):
         logger.info("remembered %d articles in %s", len(state), state_path)
@@ -113,7 +121,7 @@ def _build(
     )
 
 
-def _render_everything(articles: Sequence[Article], config: Config) -> dict[str, bytes]:
+def _render_everything(articles: Sequence[Article], config: Config, cache: DiskCache) -> dict[str, bytes]:
     chapters = {article.id: render_chapter(article, config) for article in articles}
 
     def chapter_parts(article: Article) -> list[bytes]:
@@ -126,11 +134,11 @@ def _render_everything(articles: Sequence[Article], config: Config) -> dict[str,
 
     books: list[tuple[BookPlan, BookOutput]] = []
     for plan in plan_books(articles, config):
-        book = build_epub(plan, chapter_parts, css, config)
+        book = build_epub(plan, chapter_parts, css, config, cache)
         books.append((plan, book))
         files[plan.file_name] = book.data
         files[_cover_name(plan)] = book.cover
-        files[_cover_name(plan, thumbnail=True)] = render_thumbnail(book.cover)
+        files[_cover_name(plan, thumbnail=True)] = render_thumbnail(book.cover, cache)
         for font in book.fonts:
             logger.info(
                 "%s: %s subset to %d of %d bytes", plan.file_name, font.name, len(font.data), font.original_size
@@ -140,9 +148,9 @@ def _render_everything(articles: Sequence[Article], config: Config) -> dict[str,
     # Every article is in some book, so the books' characters cover the pages; with the collection
     # among the books the site's subset is the collection's, which is already made.
     if config.embed_font:
-        text = "".join(sorted({char for _, book in books for char in book.text}))
-        bold = "".join(sorted({char for _, book in books for char in book.bold_text}))
-        web_fonts = embedded_fonts(text, bold)
+        text = "".join(sorted(set().union(*(set(book.text) for _, book in books))))
+        bold = "".join(sorted(set().union(*(set(book.bold_text) for _, book in books))))
+        web_fonts = embedded_fonts(text, bold, cache)
         files[STYLESHEET_NAME] = font_face_rules(web_fonts).encode() + b"\n" + css
         files.update({font.name: font.data for font in web_fonts})
         files[LICENCE_NAME] = licence_text()

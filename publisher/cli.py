@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import BuildResult, build, check
+from .cache import CACHE_NAME
 from .config import DEFAULT_CONFIG_FILE, load_config
 from .errors import ConfigError, PublisherError, display_path
 from .serve import make_server, watch
@@ -123,7 +124,8 @@ def _run_build(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> BuildResult:
     config = load_config(args.config)
     state = args.state if args.state is not None else state_path_for(args.config)
-    return build(args.seeds, args.output, config, state_path=state, wait=args.wait)
+    cache = state.parent / CACHE_NAME
+    return build(args.seeds, args.output, config, state_path=state, wait=args.wait, cache=cache)
 
 
 def _check(args: argparse.Namespace) -> int:

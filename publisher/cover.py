@@ -12,6 +12,7 @@ from importlib import resources
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont, features
 
+from .cache import NO_CACHE, DiskCache
 from .language import direction_of
 
 logger = logging.getLogger(__name__)
@@ -104,8 +105,12 @@ class _Painter:
         return y
 
 
-def render_cover(text: CoverText) -> bytes:
+def render_cover(text: CoverText, cache: DiskCache = NO_CACHE) -> bytes:
     """A 1600×2560 PNG (the size Kindle and Apple Books recommend), the same bytes for the same text."""
+    return cache.get_or_make("cover", repr(text).encode(), lambda: _draw_cover(text))
+
+
+def _draw_cover(text: CoverText) -> bytes:
     image = Image.new("RGB", COVER_SIZE, _PAPER)
     painter = _Painter(image)
     width, height = COVER_SIZE
@@ -143,8 +148,12 @@ def render_cover(text: CoverText) -> bytes:
 THUMBNAIL_SIZE = (320, 512)
 
 
-def render_thumbnail(cover: bytes) -> bytes:
+def render_thumbnail(cover: bytes, cache: DiskCache = NO_CACHE) -> bytes:
     """A small copy of the cover for catalogs (OPDS thumbnails), the same bytes for the same cover."""
+    return cache.get_or_make("thumbnail", cover, lambda: _shrink(cover))
+
+
+def _shrink(cover: bytes) -> bytes:
     with Image.open(io.BytesIO(cover)) as image:
         return _png(image.convert("RGB").resize(THUMBNAIL_SIZE, Image.Resampling.LANCZOS))
 

