@@ -19,6 +19,7 @@ from .feeds import ARCHIVE_FOLDER, ATOM_NAME, RSS_NAME, build_feeds, last_update
 from .fonts import FONT_FOLDER, LICENCE_NAME, embedded_fonts, font_face_rules, licence_text
 from .jsonfeed import JSON_FEED_NAME, JSON_FEED_TYPE, build_json_feed
 from .l10n import localizer
+from .manifest import Recorded, manifest_path, record, unchanged_since_last_build
 from .opds import EPUB_TYPE, OPDS_NAME, OPDS_TYPE, CatalogBook, build_catalog
 from .reader import SEED_SUFFIX, read_seeds
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, render_chapter, render_chapter_parts
@@ -84,7 +85,22 @@ def build(
     A `cache` folder keeps font subsets and covers between builds.
     """
     with locked(output, wait):
-        return _build(seeds, output, config, state_path, clock, DiskCache(cache))
+        manifest = manifest_path(cache, seeds, output) if cache is not None and seeds.is_dir() else None
+        if manifest is not None:
+            previous = unchanged_since_last_build(manifest, seeds, output, config, state_path)
+            if previous is not None:
+                logger.info("nothing changed since the last build of %s", output)
+                rejected = tuple(
+                    ArticleError(Path(path), line, reason, hint) for path, line, reason, hint in previous.rejected
+                )
+                return BuildResult(previous.published, rejected, tuple(output / n for n in previous.outputs), ())
+        result = _build(seeds, output, config, state_path, clock, DiskCache(cache))
+        if manifest is not None and result.outputs:
+            rejected_rows = [(str(e.path), e.line, e.reason, e.hint) for e in result.rejected]
+            names = [path.relative_to(output).as_posix() for path in result.outputs]
+            recorded = Recorded(result.published, rejected_rows, names)
+            write_atomically(manifest, record(seeds, output, config, state_path, recorded))
+        return result
 
 
 def _build(  # noqa: PLR0917  # the private half of build(), whose arguments are keyword-only
@@ -148,8 +164,8 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
     # Every article is in some book, so the books' characters cover the pages; with the collection
     # among the books the site's subset is the collection's, which is already made.
     if config.embed_font:
-        text = "".join(sorted(set().union(*(set(book.text) for _, book in books))))
-        bold = "".join(sorted(set().union(*(set(book.bold_text) for _, book in books))))
+        text = frozenset().union(*(book.characters for _, book in books))
+        bold = frozenset().union(*(book.bold_characters for _, book in books))
         web_fonts = embedded_fonts(text, bold, cache)
         files[STYLESHEET_NAME] = font_face_rules(web_fonts).encode() + b"\n" + css
         files.update({font.name: font.data for font in web_fonts})

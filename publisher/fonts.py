@@ -73,22 +73,28 @@ def _subset(file_name: str, characters: frozenset[str]) -> bytes:
     return buffer.getvalue()
 
 
-def text_of(documents: Iterable[bytes]) -> tuple[str, str]:
-    """All the text of the XHTML `documents` (attributes such as `alt` included), and their bold text."""
-    text: list[str] = []
-    bold: list[str] = []
+def characters_of(documents: Iterable[bytes]) -> tuple[frozenset[str], frozenset[str]]:
+    """Every character shown by the XHTML `documents` (`alt` text included), and those shown in bold."""
+    text: set[str] = set()
+    bold: set[str] = set()
     for document in documents:
         root = etree.fromstring(document)
-        text.extend(root.itertext())
-        text.extend(root.xpath("//@alt"))
-        bold.extend(piece for element in root.iter(*_BOLD_ELEMENTS) for piece in element.itertext())
-    return "".join(text), "".join(bold)
+        for piece in root.itertext():
+            text.update(piece)
+        for piece in root.xpath("//@alt"):
+            text.update(str(piece))
+        for element in root.iter(*_BOLD_ELEMENTS):
+            for piece in element.itertext():
+                bold.update(piece)
+    return frozenset(text), frozenset(bold)
 
 
-def embedded_fonts(text: str, bold_text: str, cache: DiskCache = NO_CACHE) -> tuple[FontFile, ...]:
-    """Amiri Regular cut to the characters of `text`, and Amiri Bold to those of `bold_text`."""
-    regular = frozenset(text + _ALWAYS)
-    bold = frozenset(bold_text + _ALWAYS)
+def embedded_fonts(
+    text: frozenset[str], bold_text: frozenset[str], cache: DiskCache = NO_CACHE
+) -> tuple[FontFile, ...]:
+    """Amiri Regular cut to the characters in `text`, and Amiri Bold to those in `bold_text`."""
+    regular = text | frozenset(_ALWAYS)
+    bold = bold_text | frozenset(_ALWAYS)
     files = []
     for file_name, weight, characters in (("Amiri-Regular.ttf", 400, regular), ("Amiri-Bold.ttf", 700, bold)):
         key = (file_name + "\0" + "".join(sorted(characters))).encode()

@@ -1,0 +1,182 @@
+"""The benchmark: `python -m publisher.bench [--sizes 100 1000 10000] [--repeat 3] [--pandoc]`.
+
+For each size it generates a corpus in the seed format from the sample's sentences and headings
+(dates over three years, varied lengths, Latin runs), then measures, each in a fresh process:
+
+- `full (cold)`: a build into an empty folder with an empty cache;
+- `full (warm)`: a build into an empty folder, the cache of font subsets and covers kept;
+- `no-op`: the same build again;
+- `one edit`: a rebuild after one article gained a paragraph;
+- `floor`: only reading the files, building each chapter with lxml, serialising it and zipping
+  all of them: the cost of merely producing the bytes;
+- `pandoc` (with --pandoc, if installed): pandoc turning the same articles into one EPUB.
+
+It prints the median wall time, min–max, peak memory of the process and the ratio to the floor.
+Times are from one run on a shared machine: compare ratios, not seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+_LATIN_RUNS = ("Border Security", "Europol", "COVID-19", "Frontex", "United Nations", "BBC News")
+_FLOOR = """
+import sys, zipfile
+from pathlib import Path
+from lxml import etree
+X = "{http://www.w3.org/1999/xhtml}"
+with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as book:
+    for path in sorted(Path(sys.argv[1]).glob("*.txt")):
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        html = etree.Element(X + "html", nsmap={None: X[1:-1]})
+        body = etree.SubElement(html, X + "body")
+        etree.SubElement(body, X + "h1").text = lines[1]
+        for line in lines[2:]:
+            etree.SubElement(body, X + "p").text = line
+        book.writestr(path.stem + ".xhtml", etree.tostring(html, encoding="utf-8"))
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    seconds: float
+    peak_mb: float
+
+
+def sample_text() -> tuple[str, list[str], list[str]]:
+    """The sample article's title, sentences and headings (the benchmark's vocabulary)."""
+    source = Path(__file__).resolve().parent.parent / "seeds" / "000_f16a7d7f239613ff.txt"
+    lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    headings = [line for line in lines[2:] if not line.endswith((".", "؟", "!"))]
+    paragraphs = [line for line in lines[2:] if line not in headings]
+    sentences = [part.strip() + "." for paragraph in paragraphs for part in paragraph.split(".") if part.strip()]
+    return lines[1], sentences, headings
+
+
+def generate(folder: Path, count: int, seed: int = 6) -> None:
+    """`count` articles over three years, 3 to 16 blocks each, some with Latin runs."""
+    title, sentences, headings = sample_text()
+    randomness = random.Random(seed)
+    start = datetime(2023, 1, 1, 8, 0)
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(count):
+        moment = start + timedelta(minutes=int(number * 3 * 365 * 24 * 60 / count))
+        blocks = []
+        for _ in range(randomness.randint(3, 16)):
+            if randomness.random() < 0.2:
+                blocks.append(randomness.choice(headings))
+                continue
+            chosen = randomness.sample(sentences, randomness.randint(1, 5))
+            if randomness.random() < 0.3:
+                chosen[0] = chosen[0].rstrip(".") + f" ضمن {randomness.choice(_LATIN_RUNS)}."
+            blocks.append(" ".join(chosen))
+        words = title.split()
+        randomness.shuffle(words)
+        text = [moment.strftime("%Y-%m-%d %H:%M:%S"), f"{' '.join(words[:8])} {number + 1}", *blocks]
+        (folder / f"article_{number + 1:05d}.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
+
+
+def measure(command: list[str], cwd: Path) -> Sample:
+    """Wall time and peak resident memory of one child process (os.wait4 gives that child's own)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if process.stderr:
+        process.stderr.close()
+    if os.waitstatus_to_exitcode(status) not in {0, 1}:
+        raise SystemExit(f"benchmark step failed: {' '.join(command)}\n{error}")
+    # ru_maxrss is in KiB on Linux (bytes on macOS).
+    peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return Sample(seconds, peak)
+
+
+def run_size(count: int, repeat: int, work: Path, with_pandoc: bool) -> dict[str, list[Sample]]:
+    corpus = work / str(count)
+    seeds, output, state = corpus / "seeds", corpus / "output", corpus / "state.json"
+    cache = corpus / ".publisher-cache"  # where the CLI keeps it: beside the state file
+    generate(seeds, count)
+    build = [sys.executable, "-m", "publisher", "build", "-q", "--seeds", str(seeds), "--output", str(output)]
+    build += ["--state", str(state)]
+    results: dict[str, list[Sample]] = {}
+
+    def record(name: str, sample: Sample) -> None:
+        results.setdefault(name, []).append(sample)
+
+    edited = sorted(seeds.glob("*.txt"))
+    for round_number in range(repeat):
+        for leftover in (output, cache, state):
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            elif leftover.exists():
+                leftover.unlink()
+        record("full (cold)", measure(build, corpus))
+        shutil.rmtree(output)
+        record("full (warm)", measure(build, corpus))
+        record("no-op", measure(build, corpus))
+        target = edited[(round_number * 7919) % len(edited)]
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(f"فقرة أضيفت في الجولة {round_number + 1}.\n")
+        record("one edit", measure(build, corpus))
+        record("floor", measure([sys.executable, "-c", _FLOOR, str(seeds), str(corpus / "floor.zip")], corpus))
+        if with_pandoc and shutil.which("pandoc"):
+            markdown = corpus / "all.md"
+            markdown.write_text(_as_markdown(seeds), encoding="utf-8")
+            record("pandoc", measure(["pandoc", str(markdown), "-o", str(corpus / "pandoc.epub")], corpus))
+    return results
+
+
+def _as_markdown(seeds: Path) -> str:
+    parts = []
+    for path in sorted(seeds.glob("*.txt")):
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        parts.append(f"# {lines[1]}\n")
+        parts.extend(line if line.endswith((".", "؟", "!")) else f"## {line}" for line in lines[2:])
+    return "\n\n".join(parts) + "\n"
+
+
+def report(count: int, results: dict[str, list[Sample]]) -> list[str]:
+    floor = statistics.median(sample.seconds for sample in results["floor"])
+    rows = []
+    for name, samples in results.items():
+        times = [sample.seconds for sample in samples]
+        median = statistics.median(times)
+        peak = max(sample.peak_mb for sample in samples)
+        ratio = median / floor if floor else float("nan")
+        rows.append(
+            f"| {count:,} | {name} | {median:.2f} | {min(times):.2f}–{max(times):.2f} | {peak:.0f} | {ratio:.1f}× |"
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m publisher.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pandoc", action="store_true", help="also time pandoc (Debian's pandoc package)")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the corpora here (default: a temp folder)")
+    args = parser.parse_args(argv)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="publisher-bench-"))
+    lines = ["| articles | job | median s | min–max s | peak MB | × floor |", "|---|---|---|---|---|---|"]
+    for count in args.sizes:
+        lines += report(count, run_size(count, args.repeat, work, args.pandoc))
+    sys.stdout.write("\n".join(lines) + "\n")
+    if args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""A no-op rebuild in the time it takes to look at the files: the last build's fingerprint.
+
+After a build, the cache keeps what it read (the seeds' names, sizes and modification times, the
+configuration, the state file) and what it wrote (each output's size and modification time). When
+the next build finds all of that unchanged, nothing it would make can differ, so it reports the
+previous result and writes nothing, without reading or rendering a single article. Any change,
+a touched seed, an edited or deleted output included, falls back to a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+MANIFEST_FOLDER = "manifests"
+_LIBRARIES = ("lxml", "feedgen", "ebooklib", "babel", "pillow", "fonttools", "fontpkg-amiri")
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    published: int
+    rejected: list[tuple[str, int, str, str | None]]
+    outputs: list[str]
+    """Relative to the output folder."""
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return [status.st_size, status.st_mtime_ns]
+
+
+def _code_fingerprint() -> list[Any]:
+    """publisher's own files and its libraries' versions: a changed program is a changed input."""
+    package = Path(__file__).resolve().parent
+    files = sorted([*package.glob("*.py"), *package.glob("data/*")])
+    versions: list[str | None] = []
+    for name in _LIBRARIES:
+        try:
+            versions.append(metadata.version(name))
+        except metadata.PackageNotFoundError:
+            versions.append(None)
+    return [[path.name, _stat(path)] for path in files] + [versions]
+
+
+def _inputs(seeds: Path, config: Any, state_path: Path | None) -> dict[str, Any]:
+    entries: list[list[Any]] = []
+    with os.scandir(seeds) as listing:
+        for entry in listing:
+            try:
+                status = entry.stat()
+            except OSError:
+                entries.append([entry.name, None])
+                continue
+            entries.append([entry.name, entry.is_symlink(), status.st_size, status.st_mtime_ns])
+    return {
+        "version": __version__,
+        "code": _code_fingerprint(),
+        "config": repr(config),
+        "seeds": sorted(entries, key=lambda item: str(item[0])),
+        "state": _stat(state_path) if state_path is not None else None,
+        "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+    }
+
+
+def manifest_path(cache: Path, seeds: Path, output: Path) -> Path:
+    key = f"{seeds.resolve()}\0{output.resolve()}".encode()
+    return cache / MANIFEST_FOLDER / f"{hashlib.sha256(key).hexdigest()[:32]}.json"
+
+
+def unchanged_since_last_build(
+    path: Path, seeds: Path, output: Path, config: Any, state_path: Path | None
+) -> Recorded | None:
+    """The last build's result when nothing it depends on has changed since; else None."""
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if stored.get("inputs") != _inputs(seeds, config, state_path):
+        return None
+    outputs: dict[str, list[int]] = stored.get("outputs", {})
+    if any(_stat(output / name) != status for name, status in outputs.items()):
+        return None
+    rejected = [(str(r[0]), int(r[1]), str(r[2]), r[3]) for r in stored.get("rejected", [])]
+    return Recorded(int(stored["published"]), rejected, sorted(outputs))
+
+
+def record(
+    seeds: Path,
+    output: Path,
+    config: Any,
+    state_path: Path | None,
+    result: Recorded,
+) -> bytes:
+    """The manifest to keep after a build (taken after every file was written)."""
+    outputs = {name: _stat(output / name) for name in result.outputs}
+    document = {
+        "inputs": _inputs(seeds, config, state_path),
+        "published": result.published,
+        "rejected": result.rejected,
+        "outputs": outputs,
+    }
+    return json.dumps(document, ensure_ascii=False, sort_keys=True).encode()

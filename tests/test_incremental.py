@@ -1,0 +1,90 @@
+"""A rebuild with nothing changed reads and writes nothing; any change at all rebuilds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from publisher.build import build
+from publisher.config import Config
+from publisher.errors import ArticleError
+
+from .helpers import make_seeds, tree_bytes
+
+CONFIG = Config(volumes="none")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> tuple[Path, Path, Path]:
+    seeds = make_seeds(tmp_path / "seeds", "english_article.txt", "bad_timestamp.txt")
+    return seeds, tmp_path / "output", tmp_path / "cache"
+
+
+def rebuild(site: tuple[Path, Path, Path], config: Config = CONFIG) -> tuple[int, list[str], int]:
+    seeds, output, cache = site
+    result = build(seeds, output, config, cache=cache, state_path=cache.parent / "state.json")
+    return result.published, [str(error) for error in result.rejected], len(result.changed)
+
+
+def test_a_no_op_rebuild_reads_no_article_and_reports_the_same(
+    site: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = rebuild(site)
+    before = tree_bytes(site[1])
+
+    def no_reading(*_: object) -> None:
+        raise AssertionError("an article was read")
+
+    monkeypatch.setattr("publisher.build.read_seeds", no_reading)
+    published, rejected, changed = rebuild(site)
+    assert (published, rejected, changed) == (first[0], first[1], 0)
+    assert rejected and rejected[0].endswith(
+        "expected a timestamp YYYY-MM-DD HH:MM:SS, found '31/03/2025 15:08' "
+        "(hint: line 1 must be the publication time, e.g. 2025-03-31 15:08:00 "
+        "or 2025-03-31T15:08:00+03:00)"
+    )
+    assert tree_bytes(site[1]) == before
+
+
+@pytest.mark.parametrize("change", ["edit a seed", "touch a seed", "add a seed", "remove a seed", "configuration"])
+def test_any_input_change_rebuilds(site: tuple[Path, Path, Path], change: str) -> None:
+    rebuild(site)
+    seeds = site[0]
+    config = CONFIG
+    english = seeds / "english_article.txt"
+    if change == "edit a seed":
+        english.write_text(english.read_text(encoding="utf-8") + "One more paragraph.\n", encoding="utf-8")
+    elif change == "touch a seed":
+        os.utime(english, ns=(english.stat().st_atime_ns, english.stat().st_mtime_ns + 1_000_000_000))
+    elif change == "add a seed":
+        (seeds / "new.txt").write_text("2025-06-01 10:00:00\nخبر جديد\nنص الخبر.\n", encoding="utf-8")
+    elif change == "remove a seed":
+        english.unlink()
+    else:
+        config = Config(volumes="none", title="نشرة")
+    published, _, changed = rebuild(site, config)
+    assert published == {"add a seed": 3, "remove a seed": 1}.get(change, 2)
+    assert changed > 0 or change == "touch a seed"
+
+
+@pytest.mark.parametrize("damage", ["edited", "deleted"])
+def test_a_damaged_output_is_rebuilt(site: tuple[Path, Path, Path], damage: str) -> None:
+    rebuild(site)
+    before = tree_bytes(site[1])
+    feed = site[1] / "feed.atom"
+    if damage == "edited":
+        feed.write_bytes(feed.read_bytes().replace(b"<title>", b"<title>X", 1))
+    else:
+        feed.unlink()
+    assert rebuild(site)[2] == 1
+    assert tree_bytes(site[1]) == before
+
+
+def test_rejections_keep_their_type_on_the_fast_path(site: tuple[Path, Path, Path]) -> None:
+    seeds, output, cache = site
+    build(seeds, output, CONFIG, cache=cache)
+    result = build(seeds, output, CONFIG, cache=cache)
+    assert result.changed == ()
+    assert all(isinstance(error, ArticleError) and error.line == 1 for error in result.rejected)
