@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -75,6 +78,7 @@ def build(
     clock: Callable[[], datetime] = build_clock,
     wait: float = 60.0,
     cache: Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Publish every readable article in `seeds` to `output`.
 
@@ -82,8 +86,10 @@ def build(
     can be read, the previous outputs stay as they are. With a `state_path`, ids and `updated`
     times are remembered there across builds (see `state`); `clock` is read only for an edit.
     Builds on the same output folder run one at a time: a second one waits up to `wait` seconds.
-    A `cache` folder keeps font subsets and covers between builds.
+    A `cache` folder keeps font subsets and covers between builds. `progress` is told the name
+    of each stage as it starts (the command line draws a progress bar with it).
     """
+    _progress.set(progress)
     with locked(output, wait):
         manifest = manifest_path(cache, seeds, output) if cache is not None and seeds.is_dir() else None
         if manifest is not None:
@@ -111,7 +117,8 @@ def _build(  # noqa: PLR0917  # the private half of build(), whose arguments are
     clock: Callable[[], datetime],
     cache: DiskCache,
 ) -> BuildResult:
-    reading = read_seeds(seeds, config)
+    with timed("read the seeds"):
+        reading = read_seeds(seeds, config)
     if not reading.articles and not reading.rejected:
         raise ConfigError(f"no articles (*{SEED_SUFFIX} files) to publish", seeds)
     if not reading.articles:
@@ -122,7 +129,8 @@ def _build(  # noqa: PLR0917  # the private half of build(), whose arguments are
     unreadable = [error.path for error in reading.rejected]
     articles, state = reconcile(reading.articles, unreadable, previous, config, clock)
     files = _render_everything(articles, config, cache)
-    changed = write_outputs(output, files, prune=_stale_files(output, files))
+    with timed("write"):
+        changed = write_outputs(output, files, prune=_stale_files(output, files))
     if state_path is not None and write_atomically(state_path, dump_state(state)):
         logger.info("remembered %d articles in %s", len(state), state_path)
     logger.info("published %d articles to %s", len(articles), output)
@@ -138,19 +146,22 @@ def _build(  # noqa: PLR0917  # the private half of build(), whose arguments are
 
 
 def _render_everything(articles: Sequence[Article], config: Config, cache: DiskCache) -> dict[str, bytes]:
-    chapters = {article.id: render_chapter(article, config) for article in articles}
+    with timed("render the chapters"):
+        chapters = {article.id: render_chapter(article, config) for article in articles}
 
     def chapter_parts(article: Article) -> list[bytes]:
         return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=chapters[article.id])
 
     css = stylesheet()
-    feeds = build_feeds(articles, config)
-    files = {ATOM_NAME: feeds.atom, RSS_NAME: feeds.rss, **feeds.archives}
-    files[JSON_FEED_NAME] = build_json_feed(articles, config)
+    with timed("feeds and archives"):
+        feeds = build_feeds(articles, config)
+        files = {ATOM_NAME: feeds.atom, RSS_NAME: feeds.rss, **feeds.archives}
+        files[JSON_FEED_NAME] = build_json_feed(articles, config)
 
     books: list[tuple[BookPlan, BookOutput]] = []
     for plan in plan_books(articles, config):
-        book = build_epub(plan, chapter_parts, css, config, cache)
+        with timed(f"book {plan.file_name}"):
+            book = build_epub(plan, chapter_parts, css, config, cache)
         books.append((plan, book))
         files[plan.file_name] = book.data
         files[_cover_name(plan)] = book.cover
@@ -174,12 +185,27 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
         files[STYLESHEET_NAME] = css
 
     links = _site_links(books, config)
-    for article in articles:
-        files[page_name(article)] = render_article_page(article, config, links)
-    index_pages = render_index_pages(newest_first(articles), config, links)
-    files.update(index_pages)
-    files[SITEMAP_NAME] = render_sitemap(newest_first(articles), list(index_pages), config)
+    with timed("web pages"):
+        for article in articles:
+            files[page_name(article)] = render_article_page(article, config, links)
+        index_pages = render_index_pages(newest_first(articles), config, links)
+        files.update(index_pages)
+        files[SITEMAP_NAME] = render_sitemap(newest_first(articles), list(index_pages), config)
     return files
+
+
+_progress: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("progress", default=None)
+
+
+@contextlib.contextmanager
+def timed(stage: str) -> Iterator[None]:
+    """Report the stage to the progress display, and log how long it took (shown with -v)."""
+    report = _progress.get()
+    if report is not None:
+        report(stage)
+    started = time.perf_counter()
+    yield
+    logger.info("%s: %.2f s", stage, time.perf_counter() - started)
 
 
 def _cover_name(plan: BookPlan, *, thumbnail: bool = False) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -125,7 +126,23 @@ def _build(args: argparse.Namespace) -> BuildResult:
     config = load_config(args.config)
     state = args.state if args.state is not None else state_path_for(args.config)
     cache = state.parent / CACHE_NAME
-    return build(args.seeds, args.output, config, state_path=state, wait=args.wait, cache=cache)
+    with _progress_bar(args) as progress:
+        return build(args.seeds, args.output, config, state_path=state, wait=args.wait, cache=cache, progress=progress)
+
+
+@contextlib.contextmanager
+def _progress_bar(args: argparse.Namespace) -> Iterator[Callable[[str], None] | None]:
+    """A bar naming each stage, on a terminal only; -q silences it and -v shows timings instead."""
+    if args.quiet or args.verbose or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console  # noqa: PLC0415  # here: only an interactive build pays for it
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("publishing", total=None)
+        yield lambda stage: bar.update(task, description=stage)
 
 
 def _check(args: argparse.Namespace) -> int:

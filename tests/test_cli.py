@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import time
@@ -203,3 +205,54 @@ def test_serve_watch_rebuilds_and_serves_the_new_article(tmp_path: Path) -> None
 def feed_titles(address: str) -> list[str]:
     with urllib.request.urlopen(address + "feed.json", timeout=10) as response:
         return [item["title"] for item in json.loads(response.read())["items"]]
+
+
+def run_in_a_terminal(*arguments: str) -> bytes:
+    """The bytes a terminal would show for `python -m publisher ARGUMENTS` (a pseudo-terminal)."""
+    import pty
+
+    pid, descriptor = pty.fork()
+    if pid == 0:  # the child: become the command
+        os.execv(sys.executable, [sys.executable, "-m", "publisher", *arguments])
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(descriptor, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.waitpid(pid, 0)
+    os.close(descriptor)
+    return shown
+
+
+def test_a_terminal_gets_a_progress_bar_unless_quiet(tmp_path: Path) -> None:
+    seeds = make_seeds(tmp_path / "seeds")
+    common = ["--seeds", str(seeds), "--state", str(tmp_path / "state.json")]
+    shown = run_in_a_terminal("build", *common, "--output", str(tmp_path / "a"))
+    # A bar drawn with terminal escapes, then wiped (transient), then the summary.
+    assert b"publishing" in shown and b"\x1b[2K" in shown and b"published 1 article" in shown
+    quiet = run_in_a_terminal("build", *common, "--output", str(tmp_path / "b"), "-q")
+    assert quiet == b""
+
+
+def test_stages_are_reported_in_order_and_timed_with_verbose(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from publisher.build import build
+    from publisher.config import Config
+
+    stages: list[str] = []
+    build(make_seeds(tmp_path / "seeds"), tmp_path / "output", Config(volumes="none"), progress=stages.append)
+    assert stages == [
+        "read the seeds",
+        "render the chapters",
+        "feeds and archives",
+        "book news.epub",
+        "web pages",
+        "write",
+    ]
+    _, _, err = run(capsys, "build", "--seeds", str(tmp_path / "seeds"), "--output", str(tmp_path / "again"), "-v")
+    assert re.search(r"^render the chapters: \d+\.\d\d s$", err, re.MULTILINE)
