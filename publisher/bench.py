@@ -88,9 +88,15 @@ def generate(folder: Path, count: int, seed: int = 6) -> None:
 
 
 def measure(command: list[str], cwd: Path) -> Sample:
-    """Wall time and peak resident memory of one child process (os.wait4 gives that child's own)."""
+    """Wall time and peak resident memory of one child process.
+
+    GNU time (Debian's `time` package) reports the child's own peak: rusage from os.wait4 would
+    also count the memory a forked child inherits from this process before it execs.
+    """
+    timer = Path("/usr/bin/time")
+    prefix = [str(timer), "-f", "%M"] if timer.exists() else []
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen([*prefix, *command], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     error = process.stderr.read().decode(errors="replace") if process.stderr else ""
@@ -98,8 +104,10 @@ def measure(command: list[str], cwd: Path) -> Sample:
         process.stderr.close()
     if os.waitstatus_to_exitcode(status) not in {0, 1}:
         raise SystemExit(f"benchmark step failed: {' '.join(command)}\n{error}")
-    # ru_maxrss is in KiB on Linux (bytes on macOS).
-    peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    if prefix:
+        peak = int(error.strip().splitlines()[-1]) / 1024
+    else:  # ru_maxrss is in KiB on Linux (bytes on macOS)
+        peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
     return Sample(seconds, peak)
 
 
