@@ -28,28 +28,39 @@ def script_of(language: str) -> str:
     return _LANGUAGE_SCRIPTS.get(language.split("-", maxsplit=1)[0].lower(), "latin")
 
 
-# Letters of each script, as character classes: counting with a regular expression is ~20 times
-# faster than a Python loop over characters, and detection runs over every article's whole text.
+# Letters of each script, by code point range: counted with C-level string methods, which is
+# ~20 times faster than a Python loop over characters.
 _LETTER_RUNS = re.compile(r"[^\W\d_]+")  # what str.isalpha() accepts, for the scripts counted below
-_SCRIPT_LETTERS = {  # in this order: a tie goes to the first
-    "arabic": re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"),
-    "hebrew": re.compile("[\u0590-\u05ff\ufb1d-\ufb4f]"),
+_SCRIPT_RANGES = {  # in this order: a tie goes to the first
+    "arabic": ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
+    "hebrew": ((0x0590, 0x05FF), (0xFB1D, 0xFB4F)),
     # Every letter whose Unicode name starts with LATIN.
-    "latin": re.compile(
-        "[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u1d00-\u1d25\u1d62-\u1d65\u1d6b-\u1d77"
-        "\u1d79-\u1d9a\u1e00-\u1eff\u2090-\u209c\u2184\u2c60-\u2c7c\u2c7e\u2c7f\ua722-\ua76f"
-        "\ua771-\ua787\ua78b-\ua7ca\ua7d0\ua7d1\ua7d3\ua7d5-\ua7d9\ua7f5-\ua7f7\ua7fa-\ua7ff"
-        "\uab30-\uab5a\uab60-\uab64\uab66-\uab68\ufb00-\ufb06\U0001df00-\U0001df1e]"
+    "latin": (
+        (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x2AF), (0x1D00, 0x1D25),
+        (0x1D62, 0x1D65), (0x1D6B, 0x1D77), (0x1D79, 0x1D9A), (0x1E00, 0x1EFF), (0x2090, 0x209C),
+        (0x2184, 0x2184), (0x2C60, 0x2C7C), (0x2C7E, 0x2C7F), (0xA722, 0xA76F), (0xA771, 0xA787),
+        (0xA78B, 0xA7CA), (0xA7D0, 0xA7D1), (0xA7D3, 0xA7D3), (0xA7D5, 0xA7D9), (0xA7F5, 0xA7F7),
+        (0xA7FA, 0xA7FF), (0xAB30, 0xAB5A), (0xAB60, 0xAB64), (0xAB66, 0xAB68), (0xFB00, 0xFB06),
+        (0x1DF00, 0x1DF1E),
     ),
+}  # fmt: skip
+# One marker character per script; str.translate then str.count do the counting in C.
+_MARKERS = {script: chr(1 + number) for number, script in enumerate(_SCRIPT_RANGES)}
+_TO_MARKER = {
+    code: _MARKERS[script]
+    for script, ranges in _SCRIPT_RANGES.items()
+    for low, high in ranges
+    for code in range(low, high + 1)
 }
 
 
-_SAMPLE_LENGTH = 4000
+_SAMPLE_LENGTH = 1500
 
 
 def _script_counts(text: str) -> dict[str, int]:
-    letters = "".join(_LETTER_RUNS.findall(text))
-    return {script: len(pattern.findall(letters)) for script, pattern in _SCRIPT_LETTERS.items()}
+    # Letters only (no control characters either), so the markers cannot already be there.
+    marked = "".join(_LETTER_RUNS.findall(text)).translate(_TO_MARKER)
+    return {script: marked.count(marker) for script, marker in _MARKERS.items()}
 
 
 def detect_language(text: str, configured: str) -> str:

@@ -131,7 +131,11 @@ def read_article(path: Path, config: Config) -> Article:
 def parse_article(data: bytes, path: Path, config: Config) -> Article:
     """Turn the bytes of one seed file into an `Article` (or raise `ArticleError`)."""
     text = _decode(data, path, config.input_encoding)
-    lines = [(number, _clean(raw, path, number)) for number, raw in enumerate(_LINE_BREAK.split(text), start=1)]
+    raw_lines = _LINE_BREAK.split(text)
+    if _UNWANTED.search(text) is None:  # the usual case: one scan of the text, not one per line
+        lines = [(number, raw.strip()) for number, raw in enumerate(raw_lines, start=1)]
+    else:
+        lines = [(number, _clean(raw, path, number)) for number, raw in enumerate(raw_lines, start=1)]
     content = [(number, line) for number, line in lines if line]
     if not content:
         raise ArticleError(path, 1, "empty file", "line 1 must be a timestamp such as 2025-03-31 15:08:00")
