@@ -51,7 +51,7 @@ class DiskCache:
             pass
         data = make()
         try:
-            write_atomically(path, data)
+            write_atomically(path, data, durable=False)
         except Exception:  # a cache that cannot be written only costs time, never the build
             logger.debug("could not keep %s in the cache", kind, exc_info=True)
         return data

@@ -54,11 +54,14 @@ def locked(output: Path, wait: float) -> Iterator[None]:
         lock.release()
 
 
-def write_atomically(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` through a temporary file and `os.replace`; False if it was already so."""
+def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> bool:
+    """Write `data` to `path` through a temporary file and `os.replace`; False if it was already so.
+
+    `durable=False` skips flushing to disk, for files whose loss costs only time (the cache).
+    """
     if _unchanged(path, data):
         return False
-    temporary = _stage(path, data)
+    temporary = _stage(path, data, durable=durable)
     _commit(temporary, path)
     return True
 
@@ -71,9 +74,13 @@ def write_outputs(output: Path, files: Mapping[str, bytes], prune: Iterable[str]
     _remove_leftovers(output)
     changed = [output / name for name, data in sorted(files.items()) if not _unchanged(output / name, data)]
     staged: list[tuple[Path, Path]] = []
+    # One sync for all the staged files is much cheaper than an fsync each (Windows has no sync).
+    sync_all = hasattr(os, "sync")
     try:
         for path in changed:
-            staged.append((_stage(path, files[path.relative_to(output).as_posix()]), path))
+            staged.append((_stage(path, files[path.relative_to(output).as_posix()], durable=not sync_all), path))
+        if sync_all and staged:
+            os.sync()
     except OutputError:
         for temporary, _ in staged:
             with contextlib.suppress(OSError):
@@ -100,8 +107,8 @@ def _unchanged(path: Path, data: bytes) -> bool:
         return False
 
 
-def _stage(path: Path, data: bytes) -> Path:
-    """`data` in a flushed temporary file beside `path` (same folder, so the rename is atomic)."""
+def _stage(path: Path, data: bytes, *, durable: bool) -> Path:
+    """`data` in a temporary file beside `path` (same folder, so the rename is atomic), on disk if `durable`."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMPORARY_SUFFIX)
@@ -111,8 +118,9 @@ def _stage(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         temporary.chmod(0o644)
     except OSError as error:
         with contextlib.suppress(OSError):

@@ -13,6 +13,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import lxml.html
@@ -195,16 +196,30 @@ def test_a_full_disk_or_read_only_folder_leaves_the_previous_outputs_untouched(
     build(seeds, output, Config(volumes="none"))
     before = tree_bytes(output)
     (seeds / "new_article.txt").write_text("2025-06-01 10:00:00\nخبر جديد\nنص.\n", encoding="utf-8")
-    real_fsync, calls = os.fsync, {"count": 0}
+    real_fdopen, calls = os.fdopen, {"count": 0}
 
-    def failing_fsync(descriptor: int) -> None:
-        # The fifth file staged finds the disk full (or the folder read-only).
-        calls["count"] += 1
-        if calls["count"] == 5:
-            raise OSError(failure, os.strerror(failure))
-        real_fsync(descriptor)
+    class FailingFile:
+        """The fifth file staged finds the disk full (or the folder read-only)."""
 
-    monkeypatch.setattr(os, "fsync", failing_fsync)
+        def __init__(self, handle: Any) -> None:
+            self.handle = handle
+
+        def __enter__(self) -> FailingFile:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            self.handle.close()
+
+        def write(self, data: bytes) -> int:
+            calls["count"] += 1
+            if calls["count"] == 5:
+                raise OSError(failure, os.strerror(failure))
+            return int(self.handle.write(data))
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.handle, name)
+
+    monkeypatch.setattr(os, "fdopen", lambda *args, **kwargs: FailingFile(real_fdopen(*args, **kwargs)))
     with pytest.raises(OutputError) as raised:
         build(seeds, output, Config(volumes="none"))
     assert message in str(raised.value)
