@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
+import pickle
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -147,21 +149,32 @@ def _build(  # noqa: PLR0917  # the private half of build(), whose arguments are
 
 def _render_everything(articles: Sequence[Article], config: Config, cache: DiskCache) -> dict[str, bytes]:
     with timed("render the chapters"):
-        chapters = {article.id: render_chapter(article, config) for article in articles}
+        chapters = {
+            article.id: cache.get_or_make(
+                "chapter", _key(article, config), functools.partial(render_chapter, article, config)
+            )
+            for article in articles
+        }
 
     def chapter_parts(article: Article) -> list[bytes]:
         return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=chapters[article.id])
 
     css = stylesheet()
     with timed("feeds and archives"):
-        feeds = build_feeds(articles, config)
+        feeds = build_feeds(articles, config, cache)
         files = {ATOM_NAME: feeds.atom, RSS_NAME: feeds.rss, **feeds.archives}
         files[JSON_FEED_NAME] = build_json_feed(articles, config)
 
     books: list[tuple[BookPlan, BookOutput]] = []
     for plan in plan_books(articles, config):
         with timed(f"book {plan.file_name}"):
-            book = build_epub(plan, chapter_parts, css, config, cache)
+            # A book is kept whole: most rebuilds change one volume, never the others.
+            made = cache.get_or_make(
+                "book",
+                _key(plan, config, css),
+                functools.partial(_pickled_book, plan, chapter_parts, css, config, cache),
+            )
+            book = pickle.loads(made)  # only ever written by this program, into its own cache
         books.append((plan, book))
         files[plan.file_name] = book.data
         files[_cover_name(plan)] = book.cover
@@ -187,7 +200,9 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
     links = _site_links(books, config)
     with timed("web pages"):
         for article in articles:
-            files[page_name(article)] = render_article_page(article, config, links)
+            files[page_name(article)] = cache.get_or_make(
+                "page", _key(article, config, links), functools.partial(render_article_page, article, config, links)
+            )
         index_pages = render_index_pages(newest_first(articles), config, links)
         files.update(index_pages)
         files[SITEMAP_NAME] = render_sitemap(newest_first(articles), list(index_pages), config)
@@ -195,6 +210,17 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
 
 
 _progress: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("progress", default=None)
+
+
+def _pickled_book(  # the arguments of build_epub, for functools.partial
+    plan: BookPlan, chapter_parts: Callable[[Article], list[bytes]], css: bytes, config: Config, cache: DiskCache
+) -> bytes:
+    return pickle.dumps(build_epub(plan, chapter_parts, css, config, cache))
+
+
+def _key(*parts: object) -> bytes:
+    """A cache key: the repr of frozen dataclasses names every field, so any change makes a new key."""
+    return repr(parts).encode()
 
 
 @contextlib.contextmanager

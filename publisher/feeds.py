@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import uuid
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from lxml import etree
 
 from . import __version__
 from .article import Article
+from .cache import NO_CACHE, DiskCache
 from .config import Config
 from .render import XML_LANG, render_feed_html
 from .site import page_url
@@ -102,7 +104,7 @@ class _History(BaseExtension):  # type: ignore[misc]  # feedgen ships no type hi
             parent.insert(position + offset, element)
 
 
-def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
+def build_feeds(articles: Sequence[Article], config: Config, cache: DiskCache = NO_CACHE) -> Feeds:
     """The subscription feeds (the newest `feed_size` articles) and RFC 5005 archives of the rest.
 
     Archive pages hold `archive_size` articles each, numbered from the oldest, so a full page
@@ -129,7 +131,13 @@ def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
             if number < len(pages) or len(page) == config.archive_size:
                 links.append(("next-archive", config.base_url + archive_name(number + 1, extension), media_type))
             archive = archive_name(number, extension)
-            documents[archive] = _render(newest_first(page), config, archive, extension, links, marker="archive")
+            # A full page rarely changes again: keep it rather than run feedgen over it every build.
+            key = repr((page, config, archive, links)).encode()
+            documents[archive] = cache.get_or_make(
+                "archive",
+                key,
+                functools.partial(_render, newest_first(page), config, archive, extension, links, marker="archive"),
+            )
     archives = {name: data for name, data in documents.items() if name.startswith(ARCHIVE_FOLDER)}
     return Feeds(atom=documents[ATOM_NAME], rss=documents[RSS_NAME], archives=archives)
 
