@@ -120,7 +120,7 @@ def _build(  # noqa: PLR0917  # the private half of build(), whose arguments are
     cache: DiskCache,
 ) -> BuildResult:
     with timed("read the seeds"):
-        reading = read_seeds(seeds, config)
+        reading = read_seeds(seeds, config, cache)
     if not reading.articles and not reading.rejected:
         raise ConfigError(f"no articles (*{SEED_SUFFIX} files) to publish", seeds)
     if not reading.articles:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import re
 import unicodedata
 import uuid
@@ -13,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .article import Article, Block, BlockKind
+from .cache import NO_CACHE, DiskCache
 from .config import Config
 from .errors import ArticleError, ConfigError, display_path
 from .language import detect_language, direction_of
@@ -66,8 +68,13 @@ def slug_for(stem: str) -> str:
     return slug or "article"
 
 
-def read_seeds(folder: Path, config: Config) -> SeedReading:
-    """Read every `*.txt` file in `folder` (in name order); hidden files are ignored."""
+def read_seeds(folder: Path, config: Config, cache: DiskCache = NO_CACHE) -> SeedReading:
+    """Read every `*.txt` file in `folder` (in name order); hidden files are ignored.
+
+    With a `cache`, a file whose size and modification time are unchanged is not read again: its
+    article comes from the cache (its warnings, such as removed control characters, were given
+    when it was first read).
+    """
     if not folder.is_dir():
         raise ConfigError("seeds folder not found", folder, "pass --seeds DIR")
     candidates = sorted(
@@ -81,7 +88,7 @@ def read_seeds(folder: Path, config: Config) -> SeedReading:
     for path in candidates:
         try:
             _check_file(path, root)
-            article = read_article(path, config)
+            article = _read_cached(path, config, cache)
             if article.id in seen:
                 raise ArticleError(path, 1, f"same name as {display_path(seen[article.id])} in another Unicode form")
         except ArticleError as error:
@@ -90,6 +97,19 @@ def read_seeds(folder: Path, config: Config) -> SeedReading:
         seen[article.id] = path
         articles.append(article)
     return SeedReading(tuple(_unique_slugs(articles)), tuple(rejected))
+
+
+def _read_cached(path: Path, config: Config, cache: DiskCache) -> Article:
+    if cache.folder is None:
+        return read_article(path, config)
+    try:
+        status = path.stat()
+    except OSError as error:
+        raise ArticleError(path, 1, f"cannot read file: {error.strerror or error}") from None
+    key = repr((str(path.resolve()), status.st_size, status.st_mtime_ns, status.st_ino, config)).encode()
+    made = cache.get_or_make("article", key, lambda: pickle.dumps(read_article(path, config)))
+    article: Article = pickle.loads(made)  # only ever written by this program, into its own cache
+    return article
 
 
 def _check_file(path: Path, root: Path) -> None:

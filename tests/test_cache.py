@@ -17,7 +17,7 @@ def test_a_warm_cache_gives_the_same_bytes_as_no_cache(tmp_path: Path) -> None:
     build(seeds, tmp_path / "plain", config)
     build(seeds, tmp_path / "cold", config, cache=tmp_path / "cache")
     kinds = sorted(path.name for path in (tmp_path / "cache").iterdir())
-    assert kinds == ["book", "chapter", "cover", "font-subset", "manifests", "page", "thumbnail"]
+    assert kinds == ["article", "book", "chapter", "cover", "font-subset", "manifests", "page", "thumbnail"]
     build(seeds, tmp_path / "warm", config, cache=tmp_path / "cache")
     assert tree_bytes(tmp_path / "plain") == tree_bytes(tmp_path / "cold") == tree_bytes(tmp_path / "warm")
 
