@@ -88,10 +88,26 @@ def build(
     can be read, the previous outputs stay as they are. With a `state_path`, ids and `updated`
     times are remembered there across builds (see `state`); `clock` is read only for an edit.
     Builds on the same output folder run one at a time: a second one waits up to `wait` seconds.
-    A `cache` folder keeps font subsets and covers between builds. `progress` is told the name
-    of each stage as it starts (the command line draws a progress bar with it).
+    A `cache` folder keeps what is slow to make (see `cache`) and the last build's fingerprint,
+    so that a rebuild with nothing changed does nothing. `progress` is told the name of each
+    stage as it starts (the command line draws a progress bar with it).
     """
-    _progress.set(progress)
+    token = _progress.set(progress)
+    try:
+        return _build_locked(seeds, output, config, state_path, clock, wait, cache)
+    finally:
+        _progress.reset(token)
+
+
+def _build_locked(  # noqa: PLR0917  # build()'s keyword-only arguments, passed on
+    seeds: Path,
+    output: Path,
+    config: Config,
+    state_path: Path | None,
+    clock: Callable[[], datetime],
+    wait: float,
+    cache: Path | None,
+) -> BuildResult:
     with locked(output, wait):
         manifest = manifest_path(cache, seeds, output) if cache is not None and seeds.is_dir() else None
         if manifest is not None:

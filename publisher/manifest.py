@@ -13,14 +13,13 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cache import code_fingerprint
 
 MANIFEST_FOLDER = "manifests"
-_LIBRARIES = ("lxml", "feedgen", "ebooklib", "babel", "pillow", "fonttools", "fontpkg-amiri")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,19 +38,6 @@ def _stat(path: Path) -> list[int] | None:
     return [status.st_size, status.st_mtime_ns]
 
 
-def _code_fingerprint() -> list[Any]:
-    """publisher's own files and its libraries' versions: a changed program is a changed input."""
-    package = Path(__file__).resolve().parent
-    files = sorted([*package.glob("*.py"), *package.glob("data/*")])
-    versions: list[str | None] = []
-    for name in _LIBRARIES:
-        try:
-            versions.append(metadata.version(name))
-        except metadata.PackageNotFoundError:
-            versions.append(None)
-    return [[path.name, _stat(path)] for path in files] + [versions]
-
-
 def _inputs(seeds: Path, config: Any, state_path: Path | None) -> dict[str, Any]:
     entries: list[list[Any]] = []
     with os.scandir(seeds) as listing:
@@ -64,7 +50,7 @@ def _inputs(seeds: Path, config: Any, state_path: Path | None) -> dict[str, Any]
             entries.append([entry.name, entry.is_symlink(), status.st_size, status.st_mtime_ns])
     return {
         "version": __version__,
-        "code": _code_fingerprint(),
+        "code": code_fingerprint(),
         "config": repr(config),
         "seeds": sorted(entries, key=lambda item: str(item[0])),
         "state": _stat(state_path) if state_path is not None else None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from publisher.build import build
 from publisher.cache import DiskCache
 from publisher.config import Config
@@ -41,3 +43,9 @@ def test_a_cache_that_cannot_be_written_only_costs_time(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be", encoding="utf-8")
     assert DiskCache(blocker).get_or_make("kind", b"key", lambda: b"made") == b"made"
+
+
+def test_entries_made_by_other_code_are_never_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert DiskCache(tmp_path).get_or_make("kind", b"key", lambda: b"old code") == b"old code"
+    monkeypatch.setattr("publisher.cache.code_fingerprint", lambda: "an edited module")
+    assert DiskCache(tmp_path).get_or_make("kind", b"key", lambda: b"new code") == b"new code"
