@@ -8,14 +8,14 @@ import functools
 import logging
 import pickle
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 from .article import Article
-from .cache import DiskCache
+from .cache import DiskCache, cache_key
 from .config import Config
 from .cover import render_thumbnail
 from .epub import CHAPTER_LIMIT, BookOutput, book_facts, build_epub
@@ -24,7 +24,7 @@ from .feeds import ARCHIVE_FOLDER, ATOM_NAME, RSS_NAME, build_feeds, last_update
 from .fonts import FONT_FOLDER, LICENCE_NAME, embedded_fonts, font_face_rules, licence_text
 from .jsonfeed import JSON_FEED_NAME, JSON_FEED_TYPE, build_json_feed
 from .l10n import localizer
-from .manifest import Recorded, manifest_path, record, unchanged_since_last_build
+from .manifest import Ledger, Recorded, manifest_path, record, unchanged_since_last_build
 from .opds import EPUB_TYPE, OPDS_NAME, OPDS_TYPE, CatalogBook, build_catalog
 from .reader import SEED_SUFFIX, read_seeds
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, render_chapter, render_chapter_parts
@@ -33,15 +33,17 @@ from .site import (
     SITEMAP_NAME,
     Link,
     SiteLinks,
+    index_chunks,
+    index_name,
     page_name,
     render_article_page,
-    render_index_pages,
+    render_index_page,
     render_sitemap,
 )
 from .state import build_clock, dump_state, load_state, reconcile
 from .volumes import EPUB_SUFFIX, BookPlan, plan_books
 from .websub import notify_hub
-from .writer import locked, write_atomically, write_outputs
+from .writer import Staging, locked, write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -118,12 +120,14 @@ def _build_locked(  # noqa: PLR0917  # build()'s keyword-only arguments, passed 
                     ArticleError(Path(path), line, reason, hint) for path, line, reason, hint in previous.rejected
                 )
                 return BuildResult(previous.published, rejected, tuple(output / n for n in previous.outputs), ())
-        result = _build(seeds, output, config, state_path, clock, DiskCache(cache))
+        ledger = Ledger(output, manifest)
+        with DiskCache(cache) as store:
+            result = _build(seeds, output, config, state_path, clock, store, ledger)
         if manifest is not None and result.outputs:
             rejected_rows = [(str(e.path), e.line, e.reason, e.hint) for e in result.rejected]
             names = [path.relative_to(output).as_posix() for path in result.outputs]
             recorded = Recorded(result.published, rejected_rows, names)
-            write_atomically(manifest, record(seeds, output, config, state_path, recorded))
+            write_atomically(manifest, record(seeds, output, config, state_path, recorded, keys=ledger.keys))
         return result
 
 
@@ -134,6 +138,7 @@ def _build(  # noqa: PLR0917  # the private half of build(), whose arguments are
     state_path: Path | None,
     clock: Callable[[], datetime],
     cache: DiskCache,
+    ledger: Ledger,
 ) -> BuildResult:
     with timed("read the seeds"):
         reading = read_seeds(seeds, config, cache)
@@ -146,9 +151,10 @@ def _build(  # noqa: PLR0917  # the private half of build(), whose arguments are
     previous = load_state(state_path) if state_path is not None else {}
     unreadable = [error.path for error in reading.rejected]
     articles, state = reconcile(reading.articles, unreadable, previous, config, clock)
-    files = _render_everything(articles, config, cache)
-    with timed("write"):
-        changed = write_outputs(output, files, prune=_stale_files(output, files))
+    with Staging(output) as staging:
+        _render_everything(articles, config, cache, Outputs(staging, cache, ledger))
+        with timed("write"):
+            changed = staging.commit(prune=_stale_files(output, staging.names))
     if state_path is not None and write_atomically(state_path, dump_state(state)):
         logger.info("remembered %d articles in %s", len(state), state_path)
     logger.info("published %d articles to %s", len(articles), output)
@@ -158,48 +164,86 @@ def _build(  # noqa: PLR0917  # the private half of build(), whose arguments are
     return BuildResult(
         published=len(articles),
         rejected=reading.rejected,
-        outputs=tuple(output / name for name in sorted(files)),
+        outputs=tuple(output / name for name in sorted(staging.names)),
         changed=tuple(changed),
     )
 
 
-def _render_everything(articles: Sequence[Article], config: Config, cache: DiskCache) -> dict[str, bytes]:
-    with timed("render the chapters"):
-        chapters = {
-            article.id: cache.get_or_make(
-                "chapter", _key(article, config), functools.partial(render_chapter, article, config)
-            )
-            for article in articles
-        }
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    """Where the build hands what it makes: to the staging area, at once, keeping none of it."""
+
+    staging: Staging
+    cache: DiskCache
+    ledger: Ledger
+
+    def __call__(self, name: str, data: bytes) -> None:
+        self.staging.add(name, data)
+
+    def make(self, kind: str, jobs: Sequence[tuple[str, bytes, Callable[[], bytes]]]) -> None:
+        """Each (output name, cache key, maker): skipped when the file already holds what that key
+        made last time, else taken from the cache or made (the missing ones on every core)."""
+        needed = []
+        for name, key, make in jobs:
+            if self.ledger.unchanged(name, self.cache.fingerprint(kind, key).hex()):
+                self.staging.keep(name)
+            else:
+                needed.append((name, key, make))
+        made = self.cache.get_or_make_each(kind, [(key, make) for _, key, make in needed])
+        for (name, _, _), data in zip(needed, made, strict=True):
+            self.staging.add(name, data)
+
+
+def _render_everything(articles: Sequence[Article], config: Config, cache: DiskCache, emit: Outputs) -> None:
+    """Make every output and hand each to `emit` as soon as it is made."""
 
     def chapter_parts(article: Article) -> list[bytes]:
-        return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=chapters[article.id])
+        whole = cache.get_or_make(
+            "chapter", cache_key(article, config), functools.partial(render_chapter, article, config)
+        )
+        return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=whole)
 
     css = stylesheet()
     with timed("feeds and archives"):
-        feeds = build_feeds(articles, config, cache)
-        files = {ATOM_NAME: feeds.atom, RSS_NAME: feeds.rss, **feeds.archives}
-        files[JSON_FEED_NAME] = build_json_feed(articles, config)
+        feeds = build_feeds(articles, config)
+        emit(ATOM_NAME, feeds.atom)
+        emit(RSS_NAME, feeds.rss)
+        emit.make("archive", feeds.archives)
+        emit(JSON_FEED_NAME, build_json_feed(articles, config))
 
-    books: list[tuple[BookPlan, BookOutput]] = []
-    for plan in plan_books(articles, config):
-        with timed(f"book {plan.file_name}"):
-            # A book is kept whole: most rebuilds change one volume, never the others.
-            made = cache.get_or_make(
-                "book",
-                _key(plan, config, css),
-                functools.partial(_pickled_book, plan, chapter_parts, css, config, cache),
-            )
-            book = pickle.loads(made)  # only ever written by this program, into its own cache
-        books.append((plan, book))
-        files[plan.file_name] = book.data
-        files[_cover_name(plan)] = book.cover
-        files[_cover_name(plan, thumbnail=True)] = render_thumbnail(book.cover, cache)
-        for font in book.fonts:
-            logger.info(
-                "%s: %s subset to %d of %d bytes", plan.file_name, font.name, len(font.data), font.original_size
-            )
-    files[OPDS_NAME] = build_catalog([_catalog_entry(plan, book, config) for plan, book in books], config)
+    plans = plan_books(articles, config)
+    jobs = [
+        (
+            cache_key(plan.file_name, plan.identifier, plan.part, plan.position, plan.articles, config, css),
+            functools.partial(_pickled_book, plan, chapter_parts, css, config, cache),
+        )
+        for plan in plans
+    ]
+    with timed("render the chapters"):
+        # Those of the books to be made, on every core, into the cache where each book takes its own.
+        to_make = {
+            article.id: article
+            for plan, (key, _) in zip(plans, jobs, strict=True)
+            if not cache.has("book", key)
+            for article in plan.articles
+        }
+        chapter_jobs = [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()]
+        cache.fill("chapter", chapter_jobs)
+    with timed("books"):
+        # A book is kept whole: most rebuilds change one volume, never the others. Books that
+        # must be made are made side by side, one per core.
+        books: list[tuple[BookPlan, BookOutput]] = []
+        for plan, pickled in zip(plans, cache.get_or_make_each("book", jobs, minimum=2), strict=True):
+            book: BookOutput = pickle.loads(pickled)  # only ever written by this program, into its own cache
+            books.append((plan, book))
+            emit(plan.file_name, book.data)
+            emit(_cover_name(plan), book.cover)
+            emit(_cover_name(plan, thumbnail=True), render_thumbnail(book.cover, cache))
+            for font in book.fonts:
+                logger.info(
+                    "%s: %s subset to %d of %d bytes", plan.file_name, font.name, len(font.data), font.original_size
+                )
+    emit(OPDS_NAME, build_catalog([_catalog_entry(plan, book, config) for plan, book in books], config))
 
     # Every article is in some book, so the books' characters cover the pages; with the collection
     # among the books the site's subset is the collection's, which is already made.
@@ -207,22 +251,38 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
         text = frozenset().union(*(book.characters for _, book in books))
         bold = frozenset().union(*(book.bold_characters for _, book in books))
         web_fonts = embedded_fonts(text, bold, cache)
-        files[STYLESHEET_NAME] = font_face_rules(web_fonts).encode() + b"\n" + css
-        files.update({font.name: font.data for font in web_fonts})
-        files[LICENCE_NAME] = licence_text()
+        emit(STYLESHEET_NAME, font_face_rules(web_fonts).encode() + b"\n" + css)
+        for font in web_fonts:
+            emit(font.name, font.data)
+        emit(LICENCE_NAME, licence_text())
     else:
-        files[STYLESHEET_NAME] = css
+        emit(STYLESHEET_NAME, css)
 
     links = _site_links(books, config)
+    del books  # their bytes are on their way to disk
     with timed("web pages"):
-        for article in articles:
-            files[page_name(article)] = cache.get_or_make(
-                "page", _key(article, config, links), functools.partial(render_article_page, article, config, links)
+        pages = [
+            (
+                page_name(article),
+                cache_key(article, config, links),
+                functools.partial(render_article_page, article, config, links),
             )
-        index_pages = render_index_pages(newest_first(articles), config, links)
-        files.update(index_pages)
-        files[SITEMAP_NAME] = render_sitemap(newest_first(articles), list(index_pages), config)
-    return files
+            for article in articles
+        ]
+        emit.make("page", pages)
+        # Front pages shift as articles arrive, but an edit changes only the page listing it.
+        chunks = index_chunks(newest_first(articles), config)
+        index_pages = [index_name(number) for number in range(1, len(chunks) + 1)]
+        fronts = [
+            (
+                index_name(number),
+                cache_key(chunk, number, len(chunks), config, links),
+                functools.partial(render_index_page, chunk, number, len(chunks), config, links),
+            )
+            for number, chunk in enumerate(chunks, start=1)
+        ]
+        emit.make("index", fronts)
+        emit(SITEMAP_NAME, render_sitemap(newest_first(articles), index_pages, config))
 
 
 _progress: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("progress", default=None)
@@ -232,11 +292,6 @@ def _pickled_book(  # the arguments of build_epub, for functools.partial
     plan: BookPlan, chapter_parts: Callable[[Article], list[bytes]], css: bytes, config: Config, cache: DiskCache
 ) -> bytes:
     return pickle.dumps(build_epub(plan, chapter_parts, css, config, cache))
-
-
-def _key(*parts: object) -> bytes:
-    """A cache key: the repr of frozen dataclasses names every field, so any change makes a new key."""
-    return repr(parts).encode()
 
 
 @contextlib.contextmanager
@@ -288,7 +343,7 @@ def _site_links(books: Sequence[tuple[BookPlan, BookOutput]], config: Config) ->
     )
 
 
-def _stale_files(output: Path, files: dict[str, bytes]) -> list[str]:
+def _stale_files(output: Path, names: Collection[str]) -> list[str]:
     """Earlier outputs this build no longer makes (a deleted article's page, a merged volume...)."""
     candidates = [
         *output.glob(f"{CHAPTER_FOLDER}/*{PAGE_SUFFIX}"),
@@ -298,5 +353,5 @@ def _stale_files(output: Path, files: dict[str, bytes]) -> list[str]:
         *output.glob(f"{ARCHIVE_FOLDER}/*"),
         *output.glob(f"{COVER_FOLDER}/*"),
     ]
-    names = (path.relative_to(output).as_posix() for path in candidates if path.is_file())
-    return sorted(name for name in names if name not in files)
+    found = (path.relative_to(output).as_posix() for path in candidates if path.is_file())
+    return sorted(name for name in found if name not in names)

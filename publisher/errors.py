@@ -38,6 +38,10 @@ class ArticleError(PublisherError):
         hint = f" (hint: {self.hint})" if self.hint else ""
         return f"{display_path(self.path)}:{self.line}: {self.reason}{hint}"
 
+    def __reduce__(self) -> tuple[type[ArticleError], tuple[Path, int, str, str | None]]:
+        # Raised in a worker process, it crosses back pickled, by its fields rather than its message.
+        return (ArticleError, (self.path, self.line, self.reason, self.hint))
+
 
 class OutputError(PublisherError):
     """An output file could not be written; earlier outputs are left as they were."""

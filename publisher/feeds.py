@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from lxml import etree
 
 from . import __version__
 from .article import Article
-from .cache import NO_CACHE, DiskCache
+from .cache import cache_key
 from .config import Config
 from .render import XML_LANG, render_feed_html
 from .site import page_url
@@ -37,8 +37,10 @@ _FORMATS = (("atom", "application/atom+xml"), ("rss", "application/rss+xml"))
 class Feeds:
     atom: bytes
     rss: bytes
-    archives: dict[str, bytes] = field(default_factory=dict)
-    """RFC 5005 archive documents by output name (`archive/1.atom`, `archive/1.rss`, ...)."""
+    archives: list[tuple[str, bytes, Callable[[], bytes]]] = field(default_factory=list)
+    """How to make each RFC 5005 archive document: output name (`archive/1.atom`, ...), cache key
+    and maker. A full page rarely changes again, so the build keeps it rather than run feedgen
+    over it every time, and never holds them all at once."""
 
 
 def archive_name(number: int, extension: str) -> str:
@@ -104,7 +106,7 @@ class _History(BaseExtension):  # type: ignore[misc]  # feedgen ships no type hi
             parent.insert(position + offset, element)
 
 
-def build_feeds(articles: Sequence[Article], config: Config, cache: DiskCache = NO_CACHE) -> Feeds:
+def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
     """The subscription feeds (the newest `feed_size` articles) and RFC 5005 archives of the rest.
 
     Archive pages hold `archive_size` articles each, numbered from the oldest, so a full page
@@ -122,7 +124,11 @@ def build_feeds(articles: Sequence[Article], config: Config, cache: DiskCache = 
             history.append(("prev-archive", config.base_url + archive_name(len(pages), extension), media_type))
         name = ATOM_NAME if extension == "atom" else RSS_NAME
         documents[name] = _render(current, config, name, extension, history, marker=None if pages else "complete")
-        for number, page in enumerate(pages, start=1):
+    # Page by page, both formats of a page one after the other: each entry's HTML is made once.
+    archives: list[tuple[str, bytes, Callable[[], bytes]]] = []
+    for number, page in enumerate(pages, start=1):
+        for extension, media_type in _FORMATS:
+            name = ATOM_NAME if extension == "atom" else RSS_NAME
             links = [("current", config.base_url + name, media_type)]
             if number > 1:
                 links.append(("prev-archive", config.base_url + archive_name(number - 1, extension), media_type))
@@ -131,14 +137,9 @@ def build_feeds(articles: Sequence[Article], config: Config, cache: DiskCache = 
             if number < len(pages) or len(page) == config.archive_size:
                 links.append(("next-archive", config.base_url + archive_name(number + 1, extension), media_type))
             archive = archive_name(number, extension)
-            # A full page rarely changes again: keep it rather than run feedgen over it every build.
-            key = repr((page, config, archive, links)).encode()
-            documents[archive] = cache.get_or_make(
-                "archive",
-                key,
-                functools.partial(_render, newest_first(page), config, archive, extension, links, marker="archive"),
-            )
-    archives = {name: data for name, data in documents.items() if name.startswith(ARCHIVE_FOLDER)}
+            key = cache_key(page, config, archive, links)
+            make = functools.partial(_render, newest_first(page), config, archive, extension, links, marker="archive")
+            archives.append((archive, key, make))
     return Feeds(atom=documents[ATOM_NAME], rss=documents[RSS_NAME], archives=archives)
 
 

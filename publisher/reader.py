@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import pickle
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from .article import Article, Block, BlockKind
-from .cache import NO_CACHE, DiskCache
+from .cache import NO_CACHE, DiskCache, cache_key
 from .config import Config
 from .errors import ArticleError, ConfigError, display_path
 from .language import detect_language, direction_of
+from .parallel import run_all
 
 logger = logging.getLogger(__name__)
 
@@ -85,31 +87,64 @@ def read_seeds(folder: Path, config: Config, cache: DiskCache = NO_CACHE) -> See
     rejected: list[ArticleError] = []
     seen: dict[str, Path] = {}
     root = folder.resolve()
-    for path in candidates:
+    outcomes = _read_all(candidates, root, config, cache)
+    for path, outcome in zip(candidates, outcomes, strict=True):
         try:
-            _check_file(path, root)
-            article = _read_cached(path, config, cache)
-            if article.id in seen:
-                raise ArticleError(path, 1, f"same name as {display_path(seen[article.id])} in another Unicode form")
+            if isinstance(outcome, ArticleError):
+                raise outcome
+            if outcome.id in seen:
+                raise ArticleError(path, 1, f"same name as {display_path(seen[outcome.id])} in another Unicode form")
         except ArticleError as error:
             rejected.append(error)
             continue
-        seen[article.id] = path
-        articles.append(article)
+        seen[outcome.id] = path
+        articles.append(outcome)
     return SeedReading(tuple(_unique_slugs(articles)), tuple(rejected))
 
 
-def _read_cached(path: Path, config: Config, cache: DiskCache) -> Article:
-    if cache.folder is None:
-        return read_article(path, config)
+def _read_all(paths: Sequence[Path], root: Path, config: Config, cache: DiskCache) -> list[Article | ArticleError]:
+    """Each file's article or the reason it was rejected; the files not in the cache read on every core.
+
+    A file whose size, modification time and inode are unchanged is taken from the cache; a
+    rejected file is never kept there, so that fixing its permissions is enough to publish it.
+    """
+    outcomes: list[Article | ArticleError | None] = []
+    keys: list[bytes | None] = []
+    for path in paths:
+        try:
+            _check_file(path, root)
+            status = path.stat()
+        except ArticleError as error:
+            outcomes.append(error)
+            keys.append(None)
+            continue
+        except OSError as error:
+            outcomes.append(ArticleError(path, 1, f"cannot read file: {error.strerror or error}"))
+            keys.append(None)
+            continue
+        # The seeds folder resolved once, not each file: a symbolic link is keyed by its own name,
+        # and by the size, time and inode of what it points to, which stat() follows.
+        key = cache_key(str(root / path.name), status.st_size, status.st_mtime_ns, status.st_ino, config)
+        keys.append(key)
+        found = cache.get("article", key)
+        outcomes.append(pickle.loads(found) if found is not None else None)  # only this program writes its cache
+    missing = [number for number, outcome in enumerate(outcomes) if outcome is None]
+    made = run_all([functools.partial(_read_pickled, paths[number], config) for number in missing])
+    for number, result in zip(missing, made, strict=True):
+        if isinstance(result, bytes):
+            cache.put("article", keys[number] or b"", result)
+            outcomes[number] = pickle.loads(result)
+        else:
+            outcomes[number] = result
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _read_pickled(path: Path, config: Config) -> bytes | ArticleError:
+    """A job for `run_all`: the article pickled (as the cache keeps it), or why it was rejected."""
     try:
-        status = path.stat()
-    except OSError as error:
-        raise ArticleError(path, 1, f"cannot read file: {error.strerror or error}") from None
-    key = repr((str(path.resolve()), status.st_size, status.st_mtime_ns, status.st_ino, config)).encode()
-    made = cache.get_or_make("article", key, lambda: pickle.dumps(read_article(path, config)))
-    article: Article = pickle.loads(made)  # only ever written by this program, into its own cache
-    return article
+        return pickle.dumps(read_article(path, config))
+    except ArticleError as error:
+        return error
 
 
 def _check_file(path: Path, root: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from lxml import etree
@@ -53,6 +54,7 @@ def render_chapter_parts(article: Article, config: Config, limit: int, whole: by
     return [_document(article, config, group, with_header=number == 0) for number, group in enumerate(groups)]
 
 
+@functools.lru_cache(maxsize=256)  # each entry goes into an Atom and an RSS document, one after the other
 def render_feed_html(article: Article, config: Config) -> str:
     """The article's text as HTML for a feed entry, in an element that carries its direction and language."""
     wrapper = etree.Element("div", dir=article.direction, lang=article.language)

@@ -89,38 +89,48 @@ def render_article_page(article: Article, config: Config, links: SiteLinks) -> b
 
 def render_index_pages(articles: Sequence[Article], config: Config, links: SiteLinks) -> dict[str, bytes]:
     """`index.html`, `index-2.html`…: the articles newest first, `config.page_size` per page."""
-    words = localizer(config.language, config.digits)
+    chunks = index_chunks(articles, config)
+    return {
+        index_name(number): render_index_page(chunk, number, len(chunks), config, links)
+        for number, chunk in enumerate(chunks, start=1)
+    }
+
+
+def index_chunks(articles: Sequence[Article], config: Config) -> list[Sequence[Article]]:
+    """The articles of each front page, in order (one empty page when there are none)."""
     size = config.page_size
-    chunks = [articles[start : start + size] for start in range(0, len(articles), size)] or [[]]
-    pages = {}
-    for number, chunk in enumerate(chunks, start=1):
-        name = index_name(number)
-        position = words.text("page_number", number=words.number(number), total=words.number(len(chunks)))
-        html, body = _page(
-            title=config.title if number == 1 else f"{config.title} – {position}",
-            language=config.language,
-            direction=config.direction,
-            config=config,
-            links=links,
-            path="" if number == 1 else name,
-            description=config.description,
-        )
-        _meta_property(html[0], "og:type", "website")
-        _meta_property(html[0], "og:title", config.title)
-        masthead = child(body, "header", namespace="", **{"class": "masthead"})
-        append_text(child(masthead, "h1", namespace=""), config.title, config.direction, config, namespace="")
-        if config.subtitle:
-            subtitle = child(masthead, "p", namespace="", **{"class": "subtitle"})
-            append_text(subtitle, config.subtitle, config.direction, config, namespace="")
-        main = child(body, "main", namespace="")
-        listing = child(main, "ol", namespace="", **{"class": "articles"})
-        for article in chunk:
-            _list_item(listing, article, config)
-        if len(chunks) > 1:
-            _pager(main, number, len(chunks), config)
-        _footer(body, config, links, prefix="")
-        pages[name] = _serialize(html)
-    return pages
+    return [articles[start : start + size] for start in range(0, len(articles), size)] or [[]]
+
+
+def render_index_page(chunk: Sequence[Article], number: int, total: int, config: Config, links: SiteLinks) -> bytes:
+    """Front page `number` of `total`, listing `chunk`."""
+    words = localizer(config.language, config.digits)
+    name = index_name(number)
+    position = words.text("page_number", number=words.number(number), total=words.number(total))
+    html, body = _page(
+        title=config.title if number == 1 else f"{config.title} – {position}",
+        language=config.language,
+        direction=config.direction,
+        config=config,
+        links=links,
+        path="" if number == 1 else name,
+        description=config.description,
+    )
+    _meta_property(html[0], "og:type", "website")
+    _meta_property(html[0], "og:title", config.title)
+    masthead = child(body, "header", namespace="", **{"class": "masthead"})
+    append_text(child(masthead, "h1", namespace=""), config.title, config.direction, config, namespace="")
+    if config.subtitle:
+        subtitle = child(masthead, "p", namespace="", **{"class": "subtitle"})
+        append_text(subtitle, config.subtitle, config.direction, config, namespace="")
+    main = child(body, "main", namespace="")
+    listing = child(main, "ol", namespace="", **{"class": "articles"})
+    for article in chunk:
+        _list_item(listing, article, config)
+    if total > 1:
+        _pager(main, number, total, config)
+    _footer(body, config, links, prefix="")
+    return _serialize(html)
 
 
 def render_sitemap(articles: Sequence[Article], index_pages: Sequence[str], config: Config) -> bytes:

@@ -13,7 +13,9 @@ import contextlib
 import logging
 import os
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -24,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 LOCK_NAME = ".publisher.lock"
 _TEMPORARY_SUFFIX = ".tmp"
+_STAGING_THREADS = 16
+_STAGING_QUEUE = 256
 
 
 @contextlib.contextmanager
@@ -71,31 +75,96 @@ def write_outputs(output: Path, files: Mapping[str, bytes], prune: Iterable[str]
 
     Unchanged files are not rewritten, so their modification time (and a reader's cache) stays.
     """
-    _remove_leftovers(output)
-    changed = [output / name for name, data in sorted(files.items()) if not _unchanged(output / name, data)]
-    staged: list[tuple[Path, Path]] = []
-    # An fsync per file, not one os.sync(): that would also wait for every other dirty page on
-    # the machine (measured: 15 s after a cold build had filled the cache), a cost not ours to pay.
-    try:
-        for path in changed:
-            staged.append((_stage(path, files[path.relative_to(output).as_posix()], durable=True), path))
-    except OutputError:
-        for temporary, _ in staged:
+    with Staging(output) as staging:
+        for name, data in files.items():
+            staging.add(name, data)
+        return staging.commit(prune)
+
+
+class Staging:
+    """One build's files, staged on disk as they are made, put in place together by `commit`.
+
+    Each file that differs from the one in `output` goes to a temporary file beside it, flushed
+    to disk, at once: the build never holds all its outputs in memory. Nothing replaces an
+    earlier output before `commit`, so a build that stops (a full disk, an error, Ctrl-C) leaves
+    them all untouched; leaving the `with` block without committing removes the temporary files.
+
+    An fsync per file, not one os.sync(): that would also wait for every other dirty page on the
+    machine (measured: 15 s after a cold build had filled the cache), a cost not ours to pay. The
+    fsyncs run on several threads because the file system commits concurrent ones together
+    (10,000 files of 17 KB: 4.4 s on one thread, 2.6 s on sixteen, measured).
+    """
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.names: set[str] = set()
+        self._pending: deque[tuple[Future[Path], Path]] = deque()
+        self._staged: list[tuple[Path, Path]] = []
+        self._pool = ThreadPoolExecutor(max_workers=_STAGING_THREADS)
+        self._committed = False
+        _remove_leftovers(output)
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: object) -> None:
+        self._pool.shutdown(wait=True)
+        if not self._committed:
+            self._discard()
+
+    def add(self, name: str, data: bytes) -> None:
+        """Stage `data` as `output/name`, unless that file already holds exactly these bytes."""
+        if name in self.names:
+            raise ValueError(f"{name} was made twice in one build")
+        self.names.add(name)
+        path = self.output / name
+        if _unchanged(path, data):
+            return
+        self._pending.append((self._pool.submit(_stage, path, data, durable=True), path))
+        # Bounded: the bytes of at most this many files wait in memory for their turn on disk.
+        while len(self._pending) > _STAGING_QUEUE:
+            self._settle_oldest()
+
+    def keep(self, name: str) -> None:
+        """Count `output/name` among this build's files as it is, without its bytes."""
+        if name in self.names:
+            raise ValueError(f"{name} was made twice in one build")
+        self.names.add(name)
+
+    def commit(self, prune: Iterable[str] = ()) -> list[Path]:
+        """Put every staged file in place and delete `prune`d leftovers; returns what changed."""
+        while self._pending:
+            self._settle_oldest()
+        self._committed = True
+        changed = []
+        for temporary, path in sorted(self._staged, key=lambda pair: pair[1]):
+            _commit(temporary, path)
+            changed.append(path)
+        self._staged.clear()
+        for name in sorted(prune):
+            stale = self.output / name
+            try:
+                stale.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                raise OutputError(stale, error.strerror or str(error)) from None
+            changed.append(stale)
+        return changed
+
+    def _settle_oldest(self) -> None:
+        future, path = self._pending.popleft()
+        self._staged.append((future.result(), path))  # an OutputError is raised here; __exit__ cleans up
+
+    def _discard(self) -> None:
+        for future, path in self._pending:
+            with contextlib.suppress(Exception):
+                self._staged.append((future.result(), path))
+        self._pending.clear()
+        for temporary, _ in self._staged:
             with contextlib.suppress(OSError):
                 temporary.unlink()
-        raise
-    for temporary, path in staged:
-        _commit(temporary, path)
-    for name in sorted(prune):
-        stale = output / name
-        try:
-            stale.unlink()
-        except FileNotFoundError:
-            continue
-        except OSError as error:
-            raise OutputError(stale, error.strerror or str(error)) from None
-        changed.append(stale)
-    return changed
+        self._staged.clear()
 
 
 def _unchanged(path: Path, data: bytes) -> bool:

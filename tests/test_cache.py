@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from publisher.build import build
-from publisher.cache import DiskCache
+from publisher.cache import DATABASE_NAME, KEEP_BUILDS, DiskCache, cache_key
 from publisher.config import Config
+from publisher.reader import read_article
 
 from .helpers import GOOD_MIXED, make_seeds, tree_bytes
 
@@ -18,8 +23,9 @@ def test_a_warm_cache_gives_the_same_bytes_as_no_cache(tmp_path: Path) -> None:
     config = Config(volumes="none")
     build(seeds, tmp_path / "plain", config)
     build(seeds, tmp_path / "cold", config, cache=tmp_path / "cache")
-    kinds = sorted(path.name for path in (tmp_path / "cache").iterdir())
-    assert kinds == ["article", "book", "chapter", "cover", "font-subset", "manifests", "page", "thumbnail"]
+    assert sorted(path.name for path in (tmp_path / "cache").iterdir()) == ["entries.sqlite", "manifests"]
+    kinds = ["article", "book", "chapter", "cover", "font-subset", "index", "page", "thumbnail"]
+    assert _kinds(tmp_path / "cache") == kinds
     build(seeds, tmp_path / "warm", config, cache=tmp_path / "cache")
     assert tree_bytes(tmp_path / "plain") == tree_bytes(tmp_path / "cold") == tree_bytes(tmp_path / "warm")
 
@@ -49,3 +55,47 @@ def test_entries_made_by_other_code_are_never_used(tmp_path: Path, monkeypatch: 
     assert DiskCache(tmp_path).get_or_make("kind", b"key", lambda: b"old code") == b"old code"
     monkeypatch.setattr("publisher.cache.code_fingerprint", lambda: "an edited module")
     assert DiskCache(tmp_path).get_or_make("kind", b"key", lambda: b"new code") == b"new code"
+
+
+def test_an_entry_no_recent_build_used_is_dropped(tmp_path: Path) -> None:
+    with DiskCache(tmp_path) as cache:
+        cache.get_or_make("kind", b"old", lambda: b"used once")
+    for _ in range(KEEP_BUILDS - 1):
+        with DiskCache(tmp_path) as cache:
+            cache.get_or_make("kind", b"new", lambda: b"used every build")
+    assert _count(tmp_path) == 2
+    with DiskCache(tmp_path) as cache:
+        cache.get_or_make("kind", b"new", lambda: b"used every build")
+    assert _count(tmp_path) == 1
+    with DiskCache(tmp_path) as cache:
+        assert cache.get_or_make("kind", b"new", lambda: b"made again") == b"used every build"
+
+
+def test_a_damaged_cache_is_started_again(tmp_path: Path) -> None:
+    (tmp_path / DATABASE_NAME).write_bytes(b"not a database, a file cut short " * 100)
+    with DiskCache(tmp_path) as cache:
+        assert cache.get_or_make("kind", b"key", lambda: b"made") == b"made"
+    with DiskCache(tmp_path) as cache:
+        assert cache.get_or_make("kind", b"key", lambda: b"made again") == b"made"
+
+
+def test_a_key_changes_with_any_field_of_an_article(tmp_path: Path) -> None:
+    seed = tmp_path / "a.txt"
+    seed.write_text("2025-03-31 15:08:00\nعنوان\nفقرة أولى.\n", encoding="utf-8")
+    article = read_article(seed, Config())
+    key = cache_key(article, Config())
+    assert cache_key(read_article(seed, Config()), Config()) == key
+    assert cache_key(replace(article, updated=article.updated + timedelta(seconds=1)), Config()) != key
+    assert cache_key(replace(article, slug="other"), Config()) != key
+    assert cache_key(article, Config(title="other")) != key
+
+
+def _kinds(folder: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(folder / DATABASE_NAME)) as database:
+        return [kind for (kind,) in database.execute("SELECT DISTINCT kind FROM entries ORDER BY kind")]
+
+
+def _count(folder: Path) -> int:
+    with contextlib.closing(sqlite3.connect(folder / DATABASE_NAME)) as database:
+        (count,) = database.execute("SELECT COUNT(*) FROM entries").fetchone()
+        return int(count)
