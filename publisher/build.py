@@ -196,13 +196,6 @@ class Outputs:
 
 def _render_everything(articles: Sequence[Article], config: Config, cache: DiskCache, emit: Outputs) -> None:
     """Make every output and hand each to `emit` as soon as it is made."""
-
-    def chapter_parts(article: Article) -> list[bytes]:
-        whole = cache.get_or_make(
-            "chapter", cache_key(article, config), functools.partial(render_chapter, article, config)
-        )
-        return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=whole)
-
     css = stylesheet()
     with timed("feeds and archives"):
         feeds = build_feeds(articles, config)
@@ -210,32 +203,17 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
         emit(RSS_NAME, feeds.rss)
         emit.make("archive", feeds.archives)
         emit(JSON_FEED_NAME, build_json_feed(articles, config))
-
     plans = plan_books(articles, config)
-    jobs = [
-        (
-            cache_key(plan.file_name, plan.identifier, plan.part, plan.position, plan.articles, config, css),
-            functools.partial(_pickled_book, plan, chapter_parts, css, config, cache),
-        )
-        for plan in plans
-    ]
-    with timed("render the chapters"):
-        # Those of the books to be made, on every core, into the cache where each book takes its own.
-        to_make = {
-            article.id: article
-            for plan, (key, _) in zip(plans, jobs, strict=True)
-            if not cache.has("book", key)
-            for article in plan.articles
-        }
-        chapter_jobs = [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()]
-        cache.fill("chapter", chapter_jobs)
+    # The books are made in the background while this process makes the web pages, which need
+    # only the books' names and titles: after one edit, the edited volume and the pages overlap.
+    books = _start_books(plans, css, config, cache)
+    with timed("web pages"):
+        _web_pages(articles, config, _site_links(plans, config), emit)
     with timed("books"):
-        # A book is kept whole: most rebuilds change one volume, never the others. Books that
-        # must be made are made side by side, one per core.
-        books: list[tuple[BookPlan, BookOutput]] = []
-        for plan, pickled in zip(plans, cache.get_or_make_each("book", jobs, minimum=2), strict=True):
+        made = []
+        for plan, pickled in zip(plans, books, strict=True):
             book: BookOutput = pickle.loads(pickled)  # only ever written by this program, into its own cache
-            books.append((plan, book))
+            made.append((plan, book))
             emit(plan.file_name, book.data)
             emit(_cover_name(plan), book.cover)
             emit(_cover_name(plan, thumbnail=True), render_thumbnail(book.cover, cache))
@@ -243,13 +221,12 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
                 logger.info(
                     "%s: %s subset to %d of %d bytes", plan.file_name, font.name, len(font.data), font.original_size
                 )
-    emit(OPDS_NAME, build_catalog([_catalog_entry(plan, book, config) for plan, book in books], config))
-
+    emit(OPDS_NAME, build_catalog([_catalog_entry(plan, book, config) for plan, book in made], config))
     # Every article is in some book, so the books' characters cover the pages; with the collection
     # among the books the site's subset is the collection's, which is already made.
     if config.embed_font:
-        text = frozenset().union(*(book.characters for _, book in books))
-        bold = frozenset().union(*(book.bold_characters for _, book in books))
+        text = frozenset().union(*(book.characters for _, book in made))
+        bold = frozenset().union(*(book.bold_characters for _, book in made))
         web_fonts = embedded_fonts(text, bold, cache)
         emit(STYLESHEET_NAME, font_face_rules(web_fonts).encode() + b"\n" + css)
         for font in web_fonts:
@@ -258,31 +235,60 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
     else:
         emit(STYLESHEET_NAME, css)
 
-    links = _site_links(books, config)
-    del books  # their bytes are on their way to disk
-    with timed("web pages"):
-        pages = [
-            (
-                page_name(article),
-                cache_key(article, config, links),
-                functools.partial(render_article_page, article, config, links),
-            )
-            for article in articles
-        ]
-        emit.make("page", pages)
-        # Front pages shift as articles arrive, but an edit changes only the page listing it.
-        chunks = index_chunks(newest_first(articles), config)
-        index_pages = [index_name(number) for number in range(1, len(chunks) + 1)]
-        fronts = [
-            (
-                index_name(number),
-                cache_key(chunk, number, len(chunks), config, links),
-                functools.partial(render_index_page, chunk, number, len(chunks), config, links),
-            )
-            for number, chunk in enumerate(chunks, start=1)
-        ]
-        emit.make("index", fronts)
-        emit(SITEMAP_NAME, render_sitemap(newest_first(articles), index_pages, config))
+
+def _start_books(plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCache) -> Iterator[bytes]:
+    """Each book pickled, in order; those the cache lacks are started now, one per core.
+
+    A book is kept whole: most rebuilds change one volume, never the others. Its chapters come
+    from the cache, filled first on every core.
+    """
+
+    def chapter_parts(article: Article) -> list[bytes]:
+        key = cache_key(article, config)
+        whole = cache.get_or_make("chapter", key, functools.partial(render_chapter, article, config))
+        return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=whole)
+
+    jobs = [
+        (
+            cache_key(plan.file_name, plan.identifier, plan.part, plan.position, plan.articles, config, css),
+            functools.partial(_pickled_book, plan, chapter_parts, css, config, cache),
+        )
+        for plan in plans
+    ]
+    with timed("render the chapters"):
+        to_make = {
+            article.id: article
+            for plan, (key, _) in zip(plans, jobs, strict=True)
+            if not cache.has("book", key)
+            for article in plan.articles
+        }
+        chapter_jobs = [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()]
+        cache.fill("chapter", chapter_jobs)
+    return cache.get_or_make_each("book", jobs, minimum=1, background=True)
+
+
+def _web_pages(articles: Sequence[Article], config: Config, links: SiteLinks, emit: Outputs) -> None:
+    pages = [
+        (
+            page_name(article),
+            cache_key(article, config, links),
+            functools.partial(render_article_page, article, config, links),
+        )
+        for article in articles
+    ]
+    emit.make("page", pages)
+    # Front pages shift as articles arrive, but an edit changes only the page listing it.
+    chunks = index_chunks(newest_first(articles), config)
+    fronts = [
+        (
+            index_name(number),
+            cache_key(chunk, number, len(chunks), config, links),
+            functools.partial(render_index_page, chunk, number, len(chunks), config, links),
+        )
+        for number, chunk in enumerate(chunks, start=1)
+    ]
+    emit.make("index", fronts)
+    emit(SITEMAP_NAME, render_sitemap(newest_first(articles), [name for name, _, _ in fronts], config))
 
 
 _progress: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("progress", default=None)
@@ -327,19 +333,19 @@ def _catalog_entry(plan: BookPlan, book: BookOutput, config: Config) -> CatalogB
     )
 
 
-def _site_links(books: Sequence[tuple[BookPlan, BookOutput]], config: Config) -> SiteLinks:
+def _site_links(plans: Sequence[BookPlan], config: Config) -> SiteLinks:
     words = localizer(config.language, config.digits)
     feeds = (
         Link(ATOM_NAME, "Atom", "application/atom+xml"),
         Link(RSS_NAME, "RSS", "application/rss+xml"),
         Link(JSON_FEED_NAME, "JSON Feed", JSON_FEED_TYPE),
     )
-    book_links = tuple(Link(plan.file_name, book_facts(plan, config).title, EPUB_TYPE) for plan, _ in books)
+    book_links = tuple(Link(plan.file_name, book_facts(plan, config).title, EPUB_TYPE) for plan in plans)
     return SiteLinks(
         feeds=feeds,
         books=book_links,
         catalog=Link(OPDS_NAME, words.text("catalog"), OPDS_TYPE),
-        preview_image=_cover_name(books[0][0]),
+        preview_image=_cover_name(plans[0]),
     )
 
 

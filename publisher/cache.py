@@ -34,10 +34,9 @@ logger = logging.getLogger(__name__)
 CACHE_NAME = ".publisher-cache"
 DATABASE_NAME = "entries.sqlite"
 KEEP_BUILDS = 3
-_COMMIT_BYTES = 16 << 20
 """An entry survives until this many builds in a row have not used it."""
 _LIBRARIES = ("lxml", "feedgen", "ebooklib", "babel", "pillow", "fonttools", "fontpkg-amiri")
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, kind TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS used (key BLOB PRIMARY KEY, build INTEGER NOT NULL) WITHOUT ROWID;
@@ -123,7 +122,6 @@ class DiskCache:
         self._opened = False
         self._build = 0
         self._used: set[bytes] = set()
-        self._unsaved = 0
         self._owner = os.getpid()
         self._inherited: sqlite3.Connection | None = None
         self._connected_in = self._owner
@@ -146,22 +144,33 @@ class DiskCache:
         return list(self.get_or_make_each(kind, jobs, minimum))
 
     def get_or_make_each(
-        self, kind: str, jobs: Sequence[tuple[bytes, Callable[[], bytes]]], minimum: int = MIN_JOBS
+        self,
+        kind: str,
+        jobs: Sequence[tuple[bytes, Callable[[], bytes]]],
+        minimum: int = MIN_JOBS,
+        *,
+        background: bool = False,
     ) -> Iterator[bytes]:
         """`get_or_make_all`, one job's bytes at a time, in order, none of them kept here.
 
-        The worker processes use the cache too (a book's fonts and cover): what this process
-        has kept so far is committed first, so that they can see it and write beside it.
+        With `background`, the missing jobs start in worker processes at once (even a single
+        one), so that this process can do other work before it takes their bytes.
         """
         missing = [number for number, (key, _) in enumerate(jobs) if not self.has(kind, key)]
-        if len(missing) >= minimum and self._database is not None:
-            self._commit()
-        made = run_each([jobs[number][1] for number in missing], minimum)
-        missing_set = set(missing)
-        for number, (key, _) in enumerate(jobs):
-            data = None if number in missing_set else self.get(kind, key)
+        made = run_each([jobs[number][1] for number in missing], minimum, background=background)
+        return self._deliver(kind, jobs, set(missing), made)
+
+    def _deliver(
+        self,
+        kind: str,
+        jobs: Sequence[tuple[bytes, Callable[[], bytes]]],
+        missing: set[int],
+        made: Iterator[bytes],
+    ) -> Iterator[bytes]:
+        for number, (key, make) in enumerate(jobs):
+            data = None if number in missing else self.get(kind, key)
             if data is None:  # missing, or gone since (another build dropped it): made here
-                data = next(made) if number in missing_set else jobs[number][1]()
+                data = next(made) if number in missing else make()
                 self.put(kind, key, data)
             yield data
 
@@ -207,8 +216,9 @@ class DiskCache:
             return None
         if self._owner == os.getpid():
             self._used.add(digest)
-        # A worker does not mark what it used: the build may be writing, and a worker must not
-        # wait for it. At worst an entry only workers use is made again after KEEP_BUILDS builds.
+        else:  # a worker, whose set of used entries the build never sees
+            with contextlib.suppress(sqlite3.Error):
+                database.execute("INSERT OR REPLACE INTO used (key, build) VALUES (?, ?)", (digest, self._build))
         return bytes(row[0])
 
     def put(self, kind: str, key: bytes, data: bytes) -> None:
@@ -217,27 +227,19 @@ class DiskCache:
             return
         digest = self.fingerprint(kind, key)
         try:
+            # Each statement its own transaction (autocommit, which costs nothing with synchronous
+            # off): a worker, or another build sharing this cache, never waits long for ours.
             database.execute("INSERT OR REPLACE INTO entries (key, kind, data) VALUES (?, ?, ?)", (digest, kind, data))
             database.execute("INSERT OR REPLACE INTO used (key, build) VALUES (?, ?)", (digest, self._build))
-            self._unsaved += len(data)
-            # Short transactions, so that a build sharing this cache waits for ours only briefly.
-            if self._unsaved > _COMMIT_BYTES or self._owner != os.getpid():
-                self._commit()
         except sqlite3.Error:  # a cache that cannot be written only costs time, never the build
-            if self._owner != os.getpid():  # a worker while the build holds the lock: not kept this time
+            if self._owner != os.getpid():  # a worker that lost a race for the lock: not kept this time
                 logger.debug("could not keep %s in the cache", kind, exc_info=True)
                 return
             logger.info("could not keep %s in the cache; going on without it", kind, exc_info=True)
             self._give_up(database)
 
-    def _commit(self) -> None:
-        if self._database is not None:
-            self._database.commit()
-        self._unsaved = 0
-
     def _give_up(self, database: sqlite3.Connection) -> None:
         with contextlib.suppress(sqlite3.Error):
-            database.rollback()
             database.close()
         self._database = None
 
@@ -249,13 +251,15 @@ class DiskCache:
         try:
             # Usage lives in a table of its own: updating a row of `entries` would rewrite its data.
             used = [(digest, self._build) for digest in self._used]
-            database.executemany("INSERT OR REPLACE INTO used (key, build) VALUES (?, ?)", used)
             forgotten = (self._build - KEEP_BUILDS,)
+            database.execute("BEGIN")
+            database.executemany("INSERT OR REPLACE INTO used (key, build) VALUES (?, ?)", used)
             dropped = database.execute(
                 "DELETE FROM entries WHERE key IN (SELECT key FROM used WHERE build <= ?)", forgotten
             ).rowcount
             database.execute("DELETE FROM used WHERE build <= ?", forgotten)
-            database.commit()
+            database.execute("COMMIT")
+            _reclaim(database)
             if dropped:
                 logger.info("dropped %d cache entries no recent build used", dropped)
         except sqlite3.Error:
@@ -302,17 +306,25 @@ class DiskCache:
             (last,) = database.execute("SELECT COALESCE(MAX(number), 0) FROM builds").fetchone()
             database.execute("DELETE FROM builds")
             database.execute("INSERT INTO builds (number) VALUES (?)", (last + 1,))
-            database.commit()
             return int(last) + 1
         except sqlite3.Error:
             logger.debug("could not number this build in the cache", exc_info=True)
             return 0
 
 
+def _reclaim(database: sqlite3.Connection) -> None:
+    """Give the space of dropped entries back to the disk once it is a quarter of the file."""
+    (free,) = database.execute("PRAGMA freelist_count").fetchone()
+    (total,) = database.execute("PRAGMA page_count").fetchone()
+    if free > max(total // 4, 256):
+        database.execute("PRAGMA incremental_vacuum")
+
+
 def _open(path: Path, *, wait: float = 5.0) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    database = sqlite3.connect(path, timeout=wait)
+    database = sqlite3.connect(path, timeout=wait, isolation_level=None)
     # The cache's loss only costs time, so nothing waits for the disk; WAL keeps it consistent.
+    database.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes effect when the file is new
     database.execute("PRAGMA journal_mode = WAL")
     database.execute("PRAGMA synchronous = OFF")
     (version,) = database.execute("PRAGMA user_version").fetchone()

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.pool import Pool
 from typing import TypeVar
 
 Result = TypeVar("Result")
@@ -23,6 +24,7 @@ MIN_JOBS = 64
 """Below this, the workers' start-up costs more than they save."""
 
 _jobs: Sequence[Callable[[], object]] = ()
+_Outcome = tuple[object, BaseException | None, list[logging.LogRecord]]
 _in_worker = False
 
 
@@ -46,24 +48,31 @@ def run_all(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> li
     return list(run_each(jobs, minimum))
 
 
-def run_each(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> Iterator[Result]:
+def run_each(
+    jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS, *, background: bool = False
+) -> Iterator[Result]:
     """`run_all`, one result at a time as soon as it and those before it are ready.
 
     What has been handed on is not kept, so ten thousand pages are never all in memory at once.
+    The workers start at once, before the first result is asked for; with `background`, even a
+    single job goes to a worker, so that this process can meanwhile do something else.
     """
     count = 0 if _in_worker else min(workers(), len(jobs))
-    if count < 2 or len(jobs) < minimum:
-        yield from (job() for job in jobs)
-        return
+    if count == 0 or len(jobs) < minimum or (count < 2 and not background):
+        return (job() for job in jobs)
     global _jobs  # noqa: PLW0603  # how forked workers see the jobs without pickling them
     _jobs = jobs
     try:
         pool = multiprocessing.get_context("fork").Pool(count)
     finally:
         _jobs = ()  # the workers have their copy
+    chunk = max(1, min(64, len(jobs) // (count * 16)))
+    return _results(pool, pool.imap(_run, range(len(jobs)), chunksize=chunk))
+
+
+def _results(pool: Pool, outcomes: Iterator[_Outcome]) -> Iterator[Result]:
     with pool:
-        chunk = max(1, min(64, len(jobs) // (count * 16)))
-        for value, error, records in pool.imap(_run, range(len(jobs)), chunksize=chunk):
+        for value, error, records in outcomes:
             for record in records:
                 logging.getLogger(record.name).handle(record)
             if error is not None:
@@ -81,7 +90,7 @@ class _Collector(logging.Handler):
         self.records.append(record)
 
 
-def _run(index: int) -> tuple[object, BaseException | None, list[logging.LogRecord]]:
+def _run(index: int) -> _Outcome:
     """In a worker: one job, with what it logged kept for the parent rather than written."""
     global _in_worker  # noqa: PLW0603  # a worker's jobs run their own inner jobs in order
     _in_worker = True

@@ -134,7 +134,10 @@ def reconcile(
             entry = Remembered(previous.id, digest, max(previous.updated, now()))
         used_ids.add(entry.id)
         remembered[stem] = entry
-        result.append(replace(article, id=entry.id, updated=max(entry.updated, article.published)))
+        # `published` itself when no later edit: the state's copy of the same instant carries another
+        # tzinfo object, which would give the article a new cache key in the second build.
+        updated = entry.updated if entry.updated > article.published else article.published
+        result.append(replace(article, id=entry.id, updated=updated))
     return result, remembered
 
 

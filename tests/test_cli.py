@@ -250,8 +250,8 @@ def test_stages_are_reported_in_order_and_timed_with_verbose(
         "read the seeds",
         "feeds and archives",
         "render the chapters",
-        "books",
         "web pages",
+        "books",
         "write",
     ]
     _, _, err = run(capsys, "build", "--seeds", str(tmp_path / "seeds"), "--output", str(tmp_path / "again"), "-v")

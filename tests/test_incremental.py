@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from publisher import build as build_module
+from publisher import parallel
+from publisher.article import Article
 from publisher.build import build
 from publisher.config import Config
 from publisher.errors import ArticleError
+from publisher.site import SiteLinks
 
-from .helpers import make_seeds, tree_bytes
+from .helpers import make_corpus, make_seeds, tree_bytes
 
 CONFIG = Config(volumes="none")
 
@@ -88,3 +92,41 @@ def test_rejections_keep_their_type_on_the_fast_path(site: tuple[Path, Path, Pat
     result = build(seeds, output, CONFIG, cache=cache)
     assert result.changed == ()
     assert all(isinstance(error, ArticleError) and error.line == 1 for error in result.rejected)
+
+
+def _corpus_site(tmp_path: Path) -> tuple[Path, Path, Path]:
+    return make_corpus(tmp_path / "seeds", 80), tmp_path / "output", tmp_path / "cache"
+
+
+def test_after_one_edit_only_that_articles_page_is_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _corpus_site(tmp_path)
+    rebuild(site)
+    edited = site[0] / "article_0040.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "فقرة أضيفت.\n", encoding="utf-8")
+    made: list[str] = []
+    render = build_module.render_article_page  # type: ignore[attr-defined]
+
+    def counted(article: Article, config: Config, links: SiteLinks) -> bytes:
+        made.append(article.source.name)
+        return render(article, config, links)
+
+    monkeypatch.setattr(parallel, "workers", lambda: 0)  # the count is kept in this process
+    monkeypatch.setattr(build_module, "render_article_page", counted)
+    assert rebuild(site)[0] == 80
+    assert made == ["article_0040.txt"]
+
+
+@pytest.mark.parametrize("damage", ["edited", "deleted"])
+def test_a_page_damaged_by_hand_is_restored_though_its_article_did_not_change(tmp_path: Path, damage: str) -> None:
+    site = _corpus_site(tmp_path)
+    rebuild(site)
+    page = site[1] / "articles" / "article_0007.html"
+    expected = page.read_bytes()
+    if damage == "edited":
+        page.write_bytes(expected.replace(b"<title>", b"<title>X", 1))
+    else:
+        page.unlink()
+    other = site[0] / "article_0050.txt"  # another change, so that the build is not a no-op
+    other.write_text(other.read_text(encoding="utf-8") + "فقرة أضيفت.\n", encoding="utf-8")
+    rebuild(site)
+    assert page.read_bytes() == expected

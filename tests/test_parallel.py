@@ -1,0 +1,104 @@
+"""Both cores: jobs in forked workers give what a loop in one process gives, errors and warnings included."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from publisher import parallel
+from publisher.build import build
+from publisher.config import Config
+from publisher.errors import ArticleError
+
+from .helpers import DATA, make_corpus, tree_bytes
+
+CONFIG = Config(volumes="none")
+
+
+@pytest.fixture(autouse=True)
+def two_cores() -> None:
+    if parallel.workers() < 2:
+        pytest.fail("these tests need fork and two cores, which the CI machine has")
+
+
+def _pid_and_square(number: int) -> tuple[int, int]:
+    time.sleep(0.005)  # long enough that both workers get some of the jobs
+    return os.getpid(), number * number
+
+
+def _fails_at_70(number: int) -> int:
+    if number == 70:
+        raise ArticleError(Path("seventy.txt"), 3, "the seventieth job fails", "a hint")
+    return number
+
+
+def _warns(number: int) -> int:
+    logging.getLogger("publisher.reader").warning("job %d warns", number)
+    return number
+
+
+def test_results_come_back_in_order_from_other_processes() -> None:
+    jobs = [functools.partial(_pid_and_square, number) for number in range(200)]
+    results = parallel.run_all(jobs)
+    assert [square for _, square in results] == [number * number for number in range(200)]
+    workers = {pid for pid, _ in results}
+    assert os.getpid() not in workers
+    assert len(workers) == 2
+
+
+def test_few_jobs_run_here_in_order() -> None:
+    jobs = [functools.partial(_pid_and_square, number) for number in range(parallel.MIN_JOBS - 1)]
+    assert {pid for pid, _ in parallel.run_all(jobs)} == {os.getpid()}
+
+
+def test_a_jobs_error_is_raised_here_as_itself() -> None:
+    with pytest.raises(ArticleError) as raised:
+        parallel.run_all([functools.partial(_fails_at_70, number) for number in range(100)])
+    error = raised.value
+    assert (error.path, error.line, error.reason, error.hint) == (
+        Path("seventy.txt"),
+        3,
+        "the seventieth job fails",
+        "a hint",
+    )
+
+
+def test_warnings_in_workers_reach_this_process_in_job_order(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="publisher")
+    parallel.run_all([functools.partial(_warns, number) for number in range(100)])
+    assert [record.getMessage() for record in caplog.records] == [f"job {number} warns" for number in range(100)]
+    assert {record.name for record in caplog.records} == {"publisher.reader"}
+
+
+def test_a_build_on_both_cores_is_byte_identical_to_one_on_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeds = make_corpus(tmp_path / "seeds", 150)
+    (seeds / "bad_timestamp.txt").write_bytes((DATA / "bad_timestamp.txt").read_bytes())
+    both = build(seeds, tmp_path / "both", Config(), cache=tmp_path / "cache-both")
+    monkeypatch.setattr(parallel, "workers", lambda: 0)
+    one = build(seeds, tmp_path / "one", Config(), cache=tmp_path / "cache-one")
+    assert tree_bytes(tmp_path / "both") == tree_bytes(tmp_path / "one")
+    assert [str(error) for error in both.rejected] == [str(error) for error in one.rejected]
+    assert both.rejected and both.rejected[0].line == 1
+
+
+def test_rejections_read_on_both_cores_are_the_same_as_on_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    seeds = make_corpus(tmp_path / "seeds", 100)
+    for name in ("bad_timestamp.txt", "windows_1256.txt", "control_characters.txt"):
+        (seeds / name).write_bytes((DATA / name).read_bytes())
+    caplog.set_level(logging.WARNING, logger="publisher")
+    both = build(seeds, tmp_path / "both", CONFIG)
+    warned = [record.getMessage() for record in caplog.records]
+    caplog.clear()
+    monkeypatch.setattr(parallel, "workers", lambda: 0)
+    one = build(seeds, tmp_path / "one", CONFIG)
+    assert [str(error) for error in both.rejected] == [str(error) for error in one.rejected]
+    assert len(both.rejected) == 2
+    assert any("removed 3 control characters" in message for message in warned)
+    assert warned == [record.getMessage() for record in caplog.records]
