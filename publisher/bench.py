@@ -4,21 +4,22 @@ For each size it generates a corpus in the seed format from the sample's sentenc
 (dates over three years, varied lengths, Latin runs), then measures, each in a fresh process:
 
 - `full (cold)`: a build into an empty folder with an empty cache;
-- `full (warm)`: a build into an empty folder, the cache of font subsets and covers kept;
+- `full (warm)`: a build into an empty folder with the cache of the cold build (articles,
+  chapters, pages, books, font subsets, covers) kept: what CI gets when it keeps the cache;
 - `no-op`: the same build again;
 - `one edit`: a rebuild after one article gained a paragraph;
 - `floor`: only reading the files, building each chapter with lxml, serialising it and zipping
   all of them: the cost of merely producing the bytes;
 - `pandoc` (with --pandoc, if installed): pandoc turning the same articles into one EPUB.
 
-It prints the median wall time, min–max, peak memory of the process and the ratio to the floor.
+It prints the median wall time, min–max, the peak memory of the largest process and of all of
+them together (the build uses a worker process per core), and the ratio to the floor.
 Times are from one run on a shared machine: compare ratios, not seconds.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import statistics
@@ -52,6 +53,9 @@ with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as book:
 class Sample:
     seconds: float
     peak_mb: float
+    """The largest process's peak resident memory."""
+    total_mb: float
+    """The peak of all the processes' memory together (PSS)."""
 
 
 def sample_text() -> tuple[str, list[str], list[str]]:
@@ -88,27 +92,45 @@ def generate(folder: Path, count: int, seed: int = 6) -> None:
 
 
 def measure(command: list[str], cwd: Path) -> Sample:
-    """Wall time and peak resident memory of one child process.
+    """Wall time and peak memory of one child process and of all its processes together.
 
-    GNU time (Debian's `time` package) reports the child's own peak: rusage from os.wait4 would
-    also count the memory a forked child inherits from this process before it execs.
+    GNU time (Debian's `time` package) reports the largest process's own peak: rusage from
+    os.wait4 would also count the memory a forked child inherits from this process before it
+    execs. The peak of all processes together is sampled every 20 ms as the sum of their
+    proportional set sizes (PSS), which splits the pages a forked worker shares with the build
+    between them instead of counting them twice.
     """
     timer = Path("/usr/bin/time")
     prefix = [str(timer), "-f", "%M"] if timer.exists() else []
     started = time.perf_counter()
     process = subprocess.Popen([*prefix, *command], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    total_kb = 0
+    while process.poll() is None:
+        total_kb = max(total_kb, _tree_pss_kb(process.pid))
+        time.sleep(0.02)
     seconds = time.perf_counter() - started
     error = process.stderr.read().decode(errors="replace") if process.stderr else ""
     if process.stderr:
         process.stderr.close()
-    if os.waitstatus_to_exitcode(status) not in {0, 1}:
+    if process.returncode not in {0, 1}:
         raise SystemExit(f"benchmark step failed: {' '.join(command)}\n{error}")
-    if prefix:
-        peak = int(error.strip().splitlines()[-1]) / 1024
-    else:  # ru_maxrss is in KiB on Linux (bytes on macOS)
-        peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return Sample(seconds, peak)
+    peak = int(error.strip().splitlines()[-1]) / 1024 if prefix else float("nan")
+    return Sample(seconds, peak, total_kb / 1024)
+
+
+def _tree_pss_kb(root: int) -> int:
+    """The summed PSS of `root` and every process below it (0 where /proc cannot tell)."""
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="ascii")
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii").split()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+        pending.extend(int(child) for child in children)
+    return total
 
 
 def run_size(count: int, repeat: int, work: Path, with_pandoc: bool) -> dict[str, list[Sample]]:
@@ -162,9 +184,11 @@ def report(count: int, results: dict[str, list[Sample]]) -> list[str]:
         times = [sample.seconds for sample in samples]
         median = statistics.median(times)
         peak = max(sample.peak_mb for sample in samples)
+        total = max(sample.total_mb for sample in samples)
         ratio = median / floor if floor else float("nan")
         rows.append(
-            f"| {count:,} | {name} | {median:.2f} | {min(times):.2f}–{max(times):.2f} | {peak:.0f} | {ratio:.1f}× |"
+            f"| {count:,} | {name} | {median:.2f} | {min(times):.2f}–{max(times):.2f} | {peak:.0f} | {total:.0f} "
+            f"| {ratio:.1f}× |"
         )
     return rows
 
@@ -177,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="keep the corpora here (default: a temp folder)")
     args = parser.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="publisher-bench-"))
-    lines = ["| articles | job | median s | min–max s | peak MB | × floor |", "|---|---|---|---|---|---|"]
+    header = "| articles | job | median s | min–max s | largest process MB | all processes MB | × floor |"
+    lines = [header, "|---|---|---|---|---|---|---|"]
     for count in args.sizes:
         lines += report(count, run_size(count, args.repeat, work, args.pandoc))
     sys.stdout.write("\n".join(lines) + "\n")

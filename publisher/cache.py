@@ -148,16 +148,13 @@ class DiskCache:
         kind: str,
         jobs: Sequence[tuple[bytes, Callable[[], bytes]]],
         minimum: int = MIN_JOBS,
-        *,
-        background: bool = False,
     ) -> Iterator[bytes]:
         """`get_or_make_all`, one job's bytes at a time, in order, none of them kept here.
 
-        With `background`, the missing jobs start in worker processes at once (even a single
-        one), so that this process can do other work before it takes their bytes.
+        The missing jobs are made on every core when there are at least `minimum` of them.
         """
         missing = [number for number, (key, _) in enumerate(jobs) if not self.has(kind, key)]
-        made = run_each([jobs[number][1] for number in missing], minimum, background=background)
+        made = run_each([jobs[number][1] for number in missing], minimum)
         return self._deliver(kind, jobs, set(missing), made)
 
     def _deliver(

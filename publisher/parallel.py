@@ -10,12 +10,15 @@ here, so they reach the same handlers, in job order, as if the job had run in th
 
 from __future__ import annotations
 
+import gc
+import itertools
 import logging
 import multiprocessing
 import os
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from multiprocessing.pool import Pool
+from multiprocessing.pool import AsyncResult, Pool
 from typing import TypeVar
 
 Result = TypeVar("Result")
@@ -23,6 +26,8 @@ Result = TypeVar("Result")
 MIN_JOBS = 64
 """Below this, the workers' start-up costs more than they save."""
 
+_WINDOW = 3
+"""Chunks in flight per worker."""
 _jobs: Sequence[Callable[[], object]] = ()
 _Outcome = tuple[object, BaseException | None, list[logging.LogRecord]]
 _in_worker = False
@@ -48,36 +53,47 @@ def run_all(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> li
     return list(run_each(jobs, minimum))
 
 
-def run_each(
-    jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS, *, background: bool = False
-) -> Iterator[Result]:
+def run_each(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> Iterator[Result]:
     """`run_all`, one result at a time as soon as it and those before it are ready.
 
     What has been handed on is not kept, so ten thousand pages are never all in memory at once.
-    The workers start at once, before the first result is asked for; with `background`, even a
-    single job goes to a worker, so that this process can meanwhile do something else.
     """
     count = 0 if _in_worker else min(workers(), len(jobs))
-    if count == 0 or len(jobs) < minimum or (count < 2 and not background):
+    if count < 2 or len(jobs) < minimum:
         return (job() for job in jobs)
     global _jobs  # noqa: PLW0603  # how forked workers see the jobs without pickling them
     _jobs = jobs
+    # Frozen, the objects the workers inherit are never visited by their garbage collector,
+    # which would otherwise write to (and so copy) every page holding one.
+    gc.freeze()
     try:
         pool = multiprocessing.get_context("fork").Pool(count)
     finally:
         _jobs = ()  # the workers have their copy
-    chunk = max(1, min(64, len(jobs) // (count * 16)))
-    return _results(pool, pool.imap(_run, range(len(jobs)), chunksize=chunk))
+        gc.unfreeze()
+    size = max(1, min(64, len(jobs) // (count * 16)))
+    chunks = iter([(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)])
+    # A window of chunks in flight, not all of them: results the workers make faster than this
+    # process takes them would otherwise pile up here (170 MB of pages, measured).
+    in_flight = deque(pool.apply_async(_run_chunk, chunk) for chunk in itertools.islice(chunks, count * _WINDOW))
+    return _results(pool, chunks, in_flight)
 
 
-def _results(pool: Pool, outcomes: Iterator[_Outcome]) -> Iterator[Result]:
+def _results(
+    pool: Pool, chunks: Iterator[tuple[int, int]], in_flight: deque[AsyncResult[list[_Outcome]]]
+) -> Iterator[Result]:
     with pool:
-        for value, error, records in outcomes:
-            for record in records:
-                logging.getLogger(record.name).handle(record)
-            if error is not None:
-                raise error
-            yield value  # type: ignore[misc]  # the job's own result
+        while in_flight:
+            outcomes = in_flight.popleft().get()
+            following = next(chunks, None)
+            if following is not None:
+                in_flight.append(pool.apply_async(_run_chunk, following))
+            for value, error, records in outcomes:
+                for record in records:
+                    logging.getLogger(record.name).handle(record)
+                if error is not None:
+                    raise error
+                yield value  # type: ignore[misc]  # the job's own result
 
 
 class _Collector(logging.Handler):
@@ -88,6 +104,10 @@ class _Collector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         record.msg, record.args, record.exc_info = record.getMessage(), None, None  # picklable
         self.records.append(record)
+
+
+def _run_chunk(start: int, stop: int) -> list[_Outcome]:
+    return [_run(index) for index in range(start, stop)]
 
 
 def _run(index: int) -> _Outcome:

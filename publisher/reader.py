@@ -19,7 +19,7 @@ from .cache import NO_CACHE, DiskCache, cache_key
 from .config import Config
 from .errors import ArticleError, ConfigError, display_path
 from .language import detect_language, direction_of
-from .parallel import run_all
+from .parallel import run_each
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,8 @@ def _read_all(paths: Sequence[Path], root: Path, config: Config, cache: DiskCach
         found = cache.get("article", key)
         outcomes.append(pickle.loads(found) if found is not None else None)  # only this program writes its cache
     missing = [number for number, outcome in enumerate(outcomes) if outcome is None]
-    made = run_all([functools.partial(_read_pickled, paths[number], config) for number in missing])
+    # Taken one at a time, so that the pickled copies of ten thousand articles never pile up here.
+    made = run_each([functools.partial(_read_pickled, paths[number], config) for number in missing])
     for number, result in zip(missing, made, strict=True):
         if isinstance(result, bytes):
             cache.put("article", keys[number] or b"", result)

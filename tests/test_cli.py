@@ -249,8 +249,8 @@ def test_stages_are_reported_in_order_and_timed_with_verbose(
     assert stages == [
         "read the seeds",
         "feeds and archives",
-        "render the chapters",
         "web pages",
+        "render the chapters",
         "books",
         "write",
     ]
