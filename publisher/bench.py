@@ -58,10 +58,20 @@ class Sample:
     """The peak of all the processes' memory together (PSS)."""
 
 
+SAMPLE_NAME = "000_f16a7d7f239613ff.txt"
+
+
+def sample_path() -> Path:
+    """The repository's sample article: beside the package in a checkout, else in ./seeds."""
+    for folder in (Path(__file__).resolve().parent.parent / "seeds", Path.cwd() / "seeds"):
+        if (folder / SAMPLE_NAME).is_file():
+            return folder / SAMPLE_NAME
+    raise SystemExit(f"the benchmark's vocabulary is the sample article: run it where seeds/{SAMPLE_NAME} is")
+
+
 def sample_text() -> tuple[str, list[str], list[str]]:
     """The sample article's title, sentences and headings (the benchmark's vocabulary)."""
-    source = Path(__file__).resolve().parent.parent / "seeds" / "000_f16a7d7f239613ff.txt"
-    lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line.strip() for line in sample_path().read_text(encoding="utf-8").splitlines() if line.strip()]
     headings = [line for line in lines[2:] if not line.endswith((".", "؟", "!"))]
     paragraphs = [line for line in lines[2:] if line not in headings]
     sentences = [part.strip() + "." for paragraph in paragraphs for part in paragraph.split(".") if part.strip()]
