@@ -35,6 +35,7 @@ CACHE_NAME = ".publisher-cache"
 DATABASE_NAME = "entries.sqlite"
 KEEP_BUILDS = 3
 _ENTRIES_PER_TRANSACTION = 256
+_LARGE = 1 << 20
 """An entry survives until this many builds in a row have not used it."""
 _LIBRARIES = ("lxml", "feedgen", "ebooklib", "babel", "pillow", "fonttools", "fontpkg-amiri")
 _SCHEMA_VERSION = 3
@@ -234,7 +235,8 @@ class DiskCache:
             database.execute("INSERT OR REPLACE INTO entries (key, kind, data) VALUES (?, ?, ?)", (digest, kind, data))
             database.execute("INSERT OR REPLACE INTO used (key, build) VALUES (?, ?)", (digest, self._build))
             self._unsaved += 1
-            if self._unsaved >= _ENTRIES_PER_TRANSACTION:
+            # A worker, or a few large entries (books): at once, so that no worker waits for them.
+            if self._unsaved >= _ENTRIES_PER_TRANSACTION or self._owner != os.getpid() or len(data) > _LARGE:
                 self.commit()
         except sqlite3.Error:  # a cache that cannot be written only costs time, never the build
             if self._owner != os.getpid():  # a worker that lost a race for the lock: not kept this time
