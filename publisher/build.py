@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import gc
 import logging
 import pickle
 import time
@@ -48,8 +49,6 @@ from .writer import Staging, locked, write_atomically
 logger = logging.getLogger(__name__)
 
 COVER_FOLDER = "covers"
-BOOKS_SIDE_BY_SIDE_UP_TO = 1500
-"""Books of at most this many articles are made side by side (see `_books`)."""
 FEED_NAMES = (ATOM_NAME, RSS_NAME, JSON_FEED_NAME)
 
 
@@ -240,10 +239,11 @@ def _books(plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCac
     """Each book pickled, in order, as it is taken: from the cache, or made here, one at a time.
 
     A book is kept whole: most rebuilds change one volume, never the others. Its chapters come
-    from the cache, filled first on every core. Small books are made side by side, one per core;
-    large ones one at a time, here: a worker's memory grows with its book, and three volumes of
-    3,300 articles made side by side took 1.5-2.3 s less (of 16-18 s) but all the processes
-    together needed 860-920 MB instead of 426 (measured), twice what this build allows itself.
+    from the cache, filled first on every core. The books themselves are made here, one at a
+    time. Side by side in workers, three volumes of 3,300 articles took 1.5-2.3 s less (of 16-18
+    s), but all the processes together needed 860-920 MB instead of 430 (measured); and a worker
+    cannot use the cache (SQLite connections must not cross a fork), so the fonts and covers it
+    made were lost to the next build.
     """
 
     def chapter_parts(article: Article) -> list[bytes]:
@@ -267,11 +267,7 @@ def _books(plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCac
         }
         chapter_jobs = [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()]
         cache.fill("chapter", chapter_jobs)
-    to_make_sizes = [
-        len(plan.articles) for plan, (key, _) in zip(plans, jobs, strict=True) if not cache.has("book", key)
-    ]
-    side_by_side = bool(to_make_sizes) and max(to_make_sizes) <= BOOKS_SIDE_BY_SIDE_UP_TO
-    return cache.get_or_make_each("book", jobs, minimum=2 if side_by_side else len(jobs) + 1)
+    return cache.get_or_make_each("book", jobs, minimum=len(jobs) + 1)
 
 
 def _web_pages(articles: Sequence[Article], config: Config, links: SiteLinks, emit: Outputs) -> None:
@@ -304,7 +300,11 @@ _progress: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.Co
 def _pickled_book(  # the arguments of build_epub, for functools.partial
     plan: BookPlan, chapter_parts: Callable[[Article], list[bytes]], css: bytes, config: Config, cache: DiskCache
 ) -> bytes:
-    return pickle.dumps(build_epub(plan, chapter_parts, css, config, cache))
+    pickled = pickle.dumps(build_epub(plan, chapter_parts, css, config, cache))
+    # EbookLib's book and items refer to each other: without a collection now, each volume's
+    # chapters stayed in memory until the end of the build (+50 MB per volume, measured).
+    gc.collect()
+    return pickled
 
 
 @contextlib.contextmanager

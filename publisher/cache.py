@@ -35,7 +35,6 @@ CACHE_NAME = ".publisher-cache"
 DATABASE_NAME = "entries.sqlite"
 KEEP_BUILDS = 3
 _ENTRIES_PER_TRANSACTION = 256
-_LARGE = 1 << 20
 """An entry survives until this many builds in a row have not used it."""
 _LIBRARIES = ("lxml", "feedgen", "ebooklib", "babel", "pillow", "fonttools", "fontpkg-amiri")
 _SCHEMA_VERSION = 3
@@ -126,8 +125,6 @@ class DiskCache:
         self._used: set[bytes] = set()
         self._unsaved = 0
         self._owner = os.getpid()
-        self._inherited: sqlite3.Connection | None = None
-        self._connected_in = self._owner
 
     def __enter__(self) -> DiskCache:
         return self
@@ -157,7 +154,6 @@ class DiskCache:
         The missing jobs are made on every core when there are at least `minimum` of them.
         """
         missing = [number for number, (key, _) in enumerate(jobs) if not self.has(kind, key)]
-        self.commit()  # a job that uses the cache in a worker sees what this build has kept
         made = run_each([jobs[number][1] for number in missing], minimum)
         return self._deliver(kind, jobs, set(missing), made)
 
@@ -195,7 +191,7 @@ class DiskCache:
             row = database.execute("SELECT 1 FROM entries WHERE key = ?", (digest,)).fetchone()
         except sqlite3.Error:
             return False
-        if row is not None and self._owner == os.getpid():
+        if row is not None:
             self._used.add(digest)
         return row is not None
 
@@ -215,33 +211,25 @@ class DiskCache:
             return None
         if row is None:
             return None
-        if self._owner == os.getpid():
-            self._used.add(digest)
-        else:  # a worker, whose set of used entries the build never sees
-            with contextlib.suppress(sqlite3.Error):
-                database.execute("INSERT OR REPLACE INTO used (key, build) VALUES (?, ?)", (digest, self._build))
+        self._used.add(digest)
         return bytes(row[0])
 
     def put(self, kind: str, key: bytes, data: bytes) -> None:
-        database = self._database
+        database = self._connection()
         if database is None:
             return
         digest = self.fingerprint(kind, key)
         try:
-            # Short transactions of a few hundred entries: a statement each cost 35 µs, and a
-            # worker or another build sharing this cache never waits long for ours.
+            # Short transactions of a few hundred entries: a statement each cost 35 µs, and
+            # another build sharing this cache never waits long for ours.
             if not database.in_transaction:
                 database.execute("BEGIN")
             database.execute("INSERT OR REPLACE INTO entries (key, kind, data) VALUES (?, ?, ?)", (digest, kind, data))
             database.execute("INSERT OR REPLACE INTO used (key, build) VALUES (?, ?)", (digest, self._build))
             self._unsaved += 1
-            # A worker, or a few large entries (books): at once, so that no worker waits for them.
-            if self._unsaved >= _ENTRIES_PER_TRANSACTION or self._owner != os.getpid() or len(data) > _LARGE:
+            if self._unsaved >= _ENTRIES_PER_TRANSACTION:
                 self.commit()
         except sqlite3.Error:  # a cache that cannot be written only costs time, never the build
-            if self._owner != os.getpid():  # a worker that lost a race for the lock: not kept this time
-                logger.debug("could not keep %s in the cache", kind, exc_info=True)
-                return
             logger.info("could not keep %s in the cache; going on without it", kind, exc_info=True)
             self._give_up(database)
 
@@ -262,6 +250,8 @@ class DiskCache:
 
     def close(self) -> None:
         """Mark what this build used, forget what recent builds have not, and commit."""
+        if self._owner != os.getpid():
+            return
         database, self._database = self._database, None
         if database is None:
             return
@@ -287,23 +277,18 @@ class DiskCache:
             self._used.clear()
 
     def _connection(self) -> sqlite3.Connection | None:
-        if self.folder is None:
+        if self.folder is None or self._owner != os.getpid():
+            # In a forked worker there is no cache: SQLite's connections, and its record of the
+            # locks this process holds, must not cross a fork (sqlite.org/howtocorrupt.html).
             return None
-        if self._opened and self._connected_in != os.getpid():
-            # A forked worker: SQLite connections must not cross a fork, so the parent's is put
-            # aside untouched (not even closed) and the worker opens its own, if the parent had one.
-            self._connected_in = os.getpid()
-            self._inherited, self._database = self._database, None
-            self._opened = self._inherited is None
         if self._opened:
             return self._database
         self._opened = True
-        self._connected_in = os.getpid()
         path = self.folder / DATABASE_NAME
-        # A worker never waits for the build's writes: it would rather make an entry again.
-        wait = 5.0 if self._owner == os.getpid() else 0.05
         try:
-            self._database = _open(path, wait=wait)
+            self._database = _open(path)
+        except sqlite3.OperationalError:  # locked by another build for too long, or unopenable
+            logger.info("the cache in %s could not be used; building without it", self.folder, exc_info=True)
         except sqlite3.DatabaseError:  # damaged (a disk that filled up, a copy cut short): start again
             logger.info("the cache in %s was unreadable; starting a new one", self.folder)
             with contextlib.suppress(OSError):
@@ -314,7 +299,7 @@ class DiskCache:
                 logger.debug("no cache this build", exc_info=True)
         except OSError:
             logger.debug("no cache this build", exc_info=True)
-        if self._database is not None and self._owner == os.getpid():
+        if self._database is not None:
             self._build = self._begin_build(self._database)
         return self._database
 
@@ -338,9 +323,9 @@ def _reclaim(database: sqlite3.Connection) -> None:
         database.execute("PRAGMA incremental_vacuum")
 
 
-def _open(path: Path, *, wait: float = 5.0) -> sqlite3.Connection:
+def _open(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    database = sqlite3.connect(path, timeout=wait, isolation_level=None)
+    database = sqlite3.connect(path, timeout=5, isolation_level=None)
     # The cache's loss only costs time, so nothing waits for the disk; WAL keeps it consistent.
     database.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes effect when the file is new
     database.execute("PRAGMA journal_mode = WAL")

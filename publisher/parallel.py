@@ -61,15 +61,14 @@ def run_each(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> I
     count = 0 if _in_worker else min(workers(), len(jobs))
     if count < 2 or len(jobs) < minimum:
         return (job() for job in jobs)
-    global _jobs  # noqa: PLW0603  # how forked workers see the jobs without pickling them
-    _jobs = jobs
     # Frozen, the objects the workers inherit are never visited by their garbage collector,
     # which would otherwise write to (and so copy) every page holding one.
     gc.freeze()
     try:
-        pool = multiprocessing.get_context("fork").Pool(count)
+        # Forked, the workers inherit the jobs rather than unpickle them. Forked here, in the
+        # main thread: a worker forked by another thread could inherit a lock held at that moment.
+        pool = multiprocessing.get_context("fork").Pool(count, initializer=_adopt, initargs=(jobs,))
     finally:
-        _jobs = ()  # the workers have their copy
         gc.unfreeze()
     size = max(1, min(64, len(jobs) // (count * 16)))
     chunks = iter([(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)])
@@ -104,6 +103,12 @@ class _Collector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         record.msg, record.args, record.exc_info = record.getMessage(), None, None  # picklable
         self.records.append(record)
+
+
+def _adopt(jobs: Sequence[Callable[[], object]]) -> None:
+    """In a new worker: the jobs it will be given by number."""
+    global _jobs  # noqa: PLW0603  # a worker's own copy, set once as it starts
+    _jobs = jobs
 
 
 def _run_chunk(start: int, stop: int) -> list[_Outcome]:

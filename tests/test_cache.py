@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 from dataclasses import replace
 from datetime import timedelta
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from publisher import parallel
 from publisher.build import build
 from publisher.cache import DATABASE_NAME, KEEP_BUILDS, DiskCache, cache_key
 from publisher.config import Config
@@ -99,3 +101,16 @@ def _count(folder: Path) -> int:
     with contextlib.closing(sqlite3.connect(folder / DATABASE_NAME)) as database:
         (count,) = database.execute("SELECT COUNT(*) FROM entries").fetchone()
         return int(count)
+
+
+def _made_in_a_worker(cache: DiskCache, number: int) -> bytes:
+    return cache.get_or_make("kind", b"worker %d" % number, lambda: b"made in a worker")
+
+
+def test_a_forked_worker_neither_reads_nor_writes_the_cache(tmp_path: Path) -> None:
+    with DiskCache(tmp_path) as cache:
+        cache.get_or_make("kind", b"worker 0", lambda: b"kept by the build")
+        jobs = [functools.partial(_made_in_a_worker, cache, number) for number in range(parallel.MIN_JOBS)]
+        made = parallel.run_all(jobs)
+    assert made == [b"made in a worker"] * parallel.MIN_JOBS  # its own SQLite connection never crossed the fork
+    assert _count(tmp_path) == 1
