@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import fnmatch
 import functools
 import gc
 import logging
+import os
 import pickle
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -358,13 +360,20 @@ def _site_links(plans: Sequence[BookPlan], config: Config) -> SiteLinks:
 
 def _stale_files(output: Path, names: Collection[str]) -> list[str]:
     """Earlier outputs this build no longer makes (a deleted article's page, a merged volume...)."""
-    candidates = [
-        *output.glob(f"{CHAPTER_FOLDER}/*{PAGE_SUFFIX}"),
-        *output.glob(f"*{EPUB_SUFFIX}"),
-        *output.glob(f"index-*{PAGE_SUFFIX}"),
-        *output.glob(f"{FONT_FOLDER}/*"),
-        *output.glob(f"{ARCHIVE_FOLDER}/*"),
-        *output.glob(f"{COVER_FOLDER}/*"),
+    patterns = [
+        ("", f"*{EPUB_SUFFIX}"),
+        ("", f"index-*{PAGE_SUFFIX}"),
+        (CHAPTER_FOLDER, f"*{PAGE_SUFFIX}"),
+        (FONT_FOLDER, "*"),
+        (ARCHIVE_FOLDER, "*"),
+        (COVER_FOLDER, "*"),
     ]
-    found = (path.relative_to(output).as_posix() for path in candidates if path.is_file())
+    found = []
+    for folder, pattern in patterns:
+        try:  # scandir, not glob: the kind of each entry comes with the listing, not a stat each
+            with os.scandir(output / folder) as listing:
+                entries = [entry for entry in listing if entry.is_file() and fnmatch.fnmatchcase(entry.name, pattern)]
+        except OSError:
+            continue
+        found += [f"{folder}/{entry.name}" if folder else entry.name for entry in entries]
     return sorted(name for name in found if name not in names)
