@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import sqlite3
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from publisher import parallel
+from publisher.article import Article
 from publisher.build import build
 from publisher.cache import DATABASE_NAME, KEEP_BUILDS, DiskCache, cache_key
 from publisher.config import Config
@@ -83,12 +84,31 @@ def test_a_damaged_cache_is_started_again(tmp_path: Path) -> None:
 
 def test_a_key_changes_with_any_field_of_an_article(tmp_path: Path) -> None:
     seed = tmp_path / "a.txt"
-    seed.write_text("2025-03-31 15:08:00\nعنوان\nفقرة أولى.\n", encoding="utf-8")
+    seed.write_text("2025-03-31 15:08:00\nعنوان\nفقرة أولى.\nعنوان فرعي\n", encoding="utf-8")
     article = read_article(seed, Config())
     key = cache_key(article, Config())
     assert cache_key(read_article(seed, Config()), Config()) == key
-    assert cache_key(replace(article, updated=article.updated + timedelta(seconds=1)), Config()) != key
-    assert cache_key(replace(article, slug="other"), Config()) != key
+    first, second = article.blocks
+    changed = {
+        "id": replace(article, id="urn:uuid:other"),
+        "slug": replace(article, slug="other"),
+        "title": replace(article, title="عنوان آخر"),
+        "published": replace(article, published=article.published + timedelta(seconds=1)),
+        "updated": replace(article, updated=article.updated + timedelta(seconds=1)),
+        "language": replace(article, language="fa"),
+        "direction": replace(article, direction="ltr"),
+        "blocks": replace(article, blocks=(replace(first, text=first.text + "x"), second)),
+        "source": replace(article, source=tmp_path / "b.txt"),
+    }
+    # A field added to Article must be added to its digest (and here).
+    assert set(changed) == {field.name for field in fields(Article)}
+    keys = {name: cache_key(other, Config()) for name, other in changed.items()}
+    assert key not in keys.values() and len(set(keys.values())) == len(keys)
+    # Text moved from one block to the next is another article, though the joined text is the same.
+    moved = (replace(first, text=first.text[:-1]), replace(second, text=first.text[-1] + second.text))
+    assert cache_key(replace(article, blocks=moved), Config()) != key
+    assert cache_key(replace(article, blocks=(replace(first, line=9), second)), Config()) != key
+    assert cache_key(replace(article, blocks=(replace(first, kind=second.kind), second)), Config()) != key
     assert cache_key(article, Config(title="other")) != key
 
 
