@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.pool import AsyncResult, Pool
@@ -34,8 +35,12 @@ _in_worker = False
 
 
 def workers() -> int:
-    """How many worker processes to use: one per core, none where fork is unavailable."""
+    """How many worker processes to use: one per core; none where fork is unavailable, or away
+    from the main thread (`serve --watch` rebuilds in a thread while others answer requests, and
+    a process forked beside running threads can inherit a lock one of them holds)."""
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    if threading.current_thread() is not threading.main_thread():
         return 0
     try:
         cores = len(os.sched_getaffinity(0))
@@ -65,8 +70,7 @@ def run_each(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> I
     # which would otherwise write to (and so copy) every page holding one.
     gc.freeze()
     try:
-        # Forked, the workers inherit the jobs rather than unpickle them. Forked here, in the
-        # main thread: a worker forked by another thread could inherit a lock held at that moment.
+        # Forked, the workers inherit the jobs rather than unpickle them.
         pool = multiprocessing.get_context("fork").Pool(count, initializer=_adopt, initargs=(jobs,))
     finally:
         gc.unfreeze()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -102,3 +103,13 @@ def test_rejections_read_on_both_cores_are_the_same_as_on_one(
     assert len(both.rejected) == 2
     assert any("removed 3 control characters" in message for message in warned)
     assert warned == [record.getMessage() for record in caplog.records]
+
+
+def test_away_from_the_main_thread_jobs_run_in_that_thread() -> None:
+    jobs = [functools.partial(_pid_and_square, number) for number in range(parallel.MIN_JOBS)]
+    results: list[tuple[int, int]] = []
+    thread = threading.Thread(target=lambda: results.extend(parallel.run_all(jobs)))
+    thread.start()
+    thread.join()
+    assert {pid for pid, _ in results} == {os.getpid()}
+    assert [square for _, square in results] == [number * number for number in range(parallel.MIN_JOBS)]
