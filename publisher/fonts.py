@@ -74,19 +74,18 @@ def _subset(file_name: str, characters: frozenset[str]) -> bytes:
 
 def characters_of(documents: Iterable[bytes]) -> tuple[frozenset[str], frozenset[str]]:
     """Every character shown by the XHTML `documents` (`alt` text included), and those shown in bold."""
-    # One set over all the text at the end: a set update per text node cost 2 s in 10,000 articles.
-    shown: list[str] = []
-    bold: list[str] = []
+    text: set[str] = set()
+    bold: set[str] = set()
     for document in documents:
         root = etree.fromstring(document)
-        shown.append(_string_value(root))
-        shown.extend(str(piece) for piece in root.xpath("//@alt"))
-        bold.extend(_string_value(element) for element in root.iter(*_BOLD_ELEMENTS))
-    return frozenset("".join(shown)), frozenset("".join(bold))
-
-
-_string_value = etree.XPath("string()")
-"""All the text inside an element, joined by libxml2 (XPath's string value)."""
+        for piece in root.itertext():
+            text.update(piece)
+        for piece in root.xpath("//@alt"):
+            text.update(str(piece))
+        for element in root.iter(*_BOLD_ELEMENTS):
+            for piece in element.itertext():
+                bold.update(piece)
+    return frozenset(text), frozenset(bold)
 
 
 def embedded_fonts(
