@@ -8,7 +8,8 @@ those are dropped: an entry no build has used in the last `KEEP_BUILDS` builds i
 Deleting the folder is always safe.
 
 The entries live in one SQLite database rather than a file each: a cold build of 10,000 articles
-makes about 30,000 entries, and creating and renaming that many files cost it 5 s (measured).
+makes about 30,000 entries, and a file each (created, written, renamed) took 5.3 s of its
+profiled 40 s.
 """
 
 from __future__ import annotations
