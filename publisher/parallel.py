@@ -74,6 +74,9 @@ def run_each(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> I
     try:
         # Forked, the workers inherit the jobs rather than unpickle them.
         pool = multiprocessing.get_context("fork").Pool(count, initializer=_adopt, initargs=(jobs,))
+    except OSError as error:  # no process to spare (a container's limit, say): one core it is
+        logging.getLogger(__name__).info("no worker processes (%s); building on one core", error)
+        return (job() for job in jobs)
     finally:
         gc.unfreeze()
     size = max(1, min(64, len(jobs) // (count * 16)))

@@ -113,3 +113,14 @@ def test_away_from_the_main_thread_jobs_run_in_that_thread() -> None:
     thread.join()
     assert {pid for pid, _ in results} == {os.getpid()}
     assert [square for _, square in results] == [number * number for number in range(parallel.MIN_JOBS)]
+
+
+def test_when_no_worker_can_be_started_the_jobs_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_processes(*_: object, **__: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr("multiprocessing.context.ForkContext.Pool", no_processes)
+    jobs = [functools.partial(_pid_and_square, number) for number in range(parallel.MIN_JOBS)]
+    results = parallel.run_all(jobs)
+    assert {pid for pid, _ in results} == {os.getpid()}
+    assert [square for _, square in results] == [number * number for number in range(parallel.MIN_JOBS)]
