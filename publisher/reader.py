@@ -109,31 +109,29 @@ def _read_all(paths: Sequence[Path], root: Path, config: Config, cache: DiskCach
     rejected file is never kept there, so that fixing its permissions is enough to publish it.
     """
     outcomes: list[Article | ArticleError | None] = []
-    keys: list[bytes | None] = []
+    missing: list[tuple[int, bytes]] = []  # (position, cache key) of the files to read
     for path in paths:
         try:
             _check_file(path, root)
             status = path.stat()
         except ArticleError as error:
             outcomes.append(error)
-            keys.append(None)
             continue
         except OSError as error:
             outcomes.append(ArticleError(path, 1, f"cannot read file: {error.strerror or error}"))
-            keys.append(None)
             continue
         # The seeds folder resolved once, not each file: a symbolic link is keyed by its own name,
         # and by the size, time and inode of what it points to, which stat() follows.
         key = cache_key(str(root / path.name), status.st_size, status.st_mtime_ns, status.st_ino, config)
-        keys.append(key)
         found = cache.get("article", key)
+        if found is None:
+            missing.append((len(outcomes), key))
         outcomes.append(pickle.loads(found) if found is not None else None)  # only this program writes its cache
-    missing = [number for number, outcome in enumerate(outcomes) if outcome is None]
     # Taken one at a time, so that the pickled copies of ten thousand articles never pile up here.
-    made = run_each([functools.partial(_read_pickled, paths[number], config) for number in missing])
-    for number, result in zip(missing, made, strict=True):
+    made = run_each([functools.partial(_read_pickled, paths[number], config) for number, _ in missing])
+    for (number, key), result in zip(missing, made, strict=True):
         if isinstance(result, bytes):
-            cache.put("article", keys[number] or b"", result)
+            cache.put("article", key, result)
             outcomes[number] = pickle.loads(result)
         else:
             outcomes[number] = result
@@ -141,7 +139,7 @@ def _read_all(paths: Sequence[Path], root: Path, config: Config, cache: DiskCach
 
 
 def _read_pickled(path: Path, config: Config) -> bytes | ArticleError:
-    """A job for `run_all`: the article pickled (as the cache keeps it), or why it was rejected."""
+    """A job for `run_each`: the article pickled (as the cache keeps it), or why it was rejected."""
     try:
         return pickle.dumps(read_article(path, config))
     except ArticleError as error:

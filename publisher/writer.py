@@ -14,7 +14,7 @@ import logging
 import os
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -70,17 +70,6 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> bool:
     return True
 
 
-def write_outputs(output: Path, files: Mapping[str, bytes], prune: Iterable[str] = ()) -> list[Path]:
-    """Write `files` (names relative to `output`) and delete `prune`d leftovers; returns what changed.
-
-    Unchanged files are not rewritten, so their modification time (and a reader's cache) stays.
-    """
-    with Staging(output) as staging:
-        for name, data in files.items():
-            staging.add(name, data)
-        return staging.commit(prune)
-
-
 class Staging:
     """One build's files, staged on disk as they are made, put in place together by `commit`.
 
@@ -113,7 +102,8 @@ class Staging:
             self._discard()
 
     def add(self, name: str, data: bytes) -> None:
-        """Stage `data` as `output/name`, unless that file already holds exactly these bytes."""
+        """Stage `data` as `output/name`, unless that file already holds exactly these bytes
+        (then it is not rewritten, so its modification time, and a reader's cache, stay)."""
         if name in self.names:
             raise ValueError(f"{name} was made twice in one build")
         self.names.add(name)
