@@ -37,7 +37,7 @@ DATABASE_NAME = "entries.sqlite"
 KEEP_BUILDS = 3
 _ENTRIES_PER_TRANSACTION = 256
 """An entry survives until this many builds in a row have not used it."""
-_LIBRARIES = ("lxml", "feedgen", "ebooklib", "babel", "pillow", "fonttools", "fontpkg-amiri")
+_LIBRARIES = ("lxml", "feedgen", "ebooklib", "babel", "pillow", "uharfbuzz", "fontpkg-amiri")
 _SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, kind TEXT NOT NULL, data BLOB NOT NULL);

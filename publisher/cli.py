@@ -9,14 +9,17 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .build import BuildResult, build, check
-from .cache import CACHE_NAME
-from .config import DEFAULT_CONFIG_FILE, load_config
 from .errors import ConfigError, PublisherError, display_path
-from .serve import make_server, watch
 from .state import STATE_NAME, state_path_for
+
+if TYPE_CHECKING:
+    from .build import BuildResult
+
+# Only the standard library and small modules of our own are imported up front: `publisher
+# --help` must not pay for the libraries a build uses. Each command imports what it runs.
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -123,6 +126,10 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> BuildResult:
+    from .build import build  # noqa: PLC0415
+    from .cache import CACHE_NAME  # noqa: PLC0415
+    from .config import load_config  # noqa: PLC0415
+
     config = load_config(args.config)
     state = args.state if args.state is not None else state_path_for(args.config)
     cache = state.parent / CACHE_NAME
@@ -146,6 +153,9 @@ def _progress_bar(args: argparse.Namespace) -> Iterator[Callable[[str], None] | 
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .build import check  # noqa: PLC0415
+    from .config import load_config  # noqa: PLC0415
+
     readable, rejected = check(args.seeds, load_config(args.config))
     for rejection in rejected:
         print(rejection, file=sys.stderr)
@@ -157,6 +167,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from .config import DEFAULT_CONFIG_FILE  # noqa: PLC0415
+    from .serve import make_server, watch  # noqa: PLC0415
+
     server = make_server(args.output, args.bind, args.port)
     stop = threading.Event()
     if args.watch:

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
-from .l10n import DIGIT_STYLES
 from .language import direction_of
 
 DEFAULT_CONFIG_FILE = Path("publisher.toml")
@@ -26,6 +25,10 @@ DEFAULT_ID_NAMESPACE = uuid.UUID("5f2b6c1e-8d4a-5e3b-9a71-3c0f2d8e6b14")
 
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _BOOK_NAME = re.compile(r"^[\w][\w.-]*$")
+
+DIGIT_STYLES = ("locale", "western", "native")
+"""`locale`: what CLDR uses for the language (Western for Arabic, Persian digits for Persian);
+`western`: 0-9 everywhere; `native`: the language's own digits (Arabic-Indic for Arabic)."""
 
 
 @dataclass(frozen=True, slots=True)

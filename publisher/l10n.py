@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
+import os
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel import dates as babel_dates
+
+
+def _import_babel_dates() -> ModuleType:
+    """`babel.dates`, imported without letting it read a folder as the machine's time zone.
+
+    On import, Babel reads `TZ`, and a value naming an existing path is read as a zone file: with
+    `TZ=UTC` and a folder called `UTC` in the working directory (an output folder, say) the import
+    raised IsADirectoryError. Our dates never use the machine's zone, so it is hidden from Babel.
+    """
+    zone = os.environ.get("TZ")
+    if zone is None or not Path(zone.removeprefix(":")).is_dir():
+        return importlib.import_module("babel.dates")
+    del os.environ["TZ"]
+    try:
+        return importlib.import_module("babel.dates")
+    finally:
+        os.environ["TZ"] = zone
+
+
+babel_dates = _import_babel_dates()
 
 logger = logging.getLogger(__name__)
-
-DIGIT_STYLES = ("locale", "western", "native")
-"""`locale`: what CLDR uses for the language (Western for Arabic, Persian digits for Persian);
-`western`: 0-9 everywhere; `native`: the language's own digits (Arabic-Indic for Arabic)."""
 
 FALLBACK_LANGUAGE = "en"
 # The first code point (zero) of each decimal numbering system CLDR names for our languages.

@@ -27,7 +27,18 @@ def test_a_warm_cache_gives_the_same_bytes_as_no_cache(tmp_path: Path) -> None:
     build(seeds, tmp_path / "plain", config)
     build(seeds, tmp_path / "cold", config, cache=tmp_path / "cache")
     assert sorted(path.name for path in (tmp_path / "cache").iterdir()) == ["entries.sqlite", "manifests"]
-    kinds = ["article", "book", "chapter", "characters", "cover", "font-subset", "index", "page", "thumbnail"]
+    kinds = [
+        "article",
+        "book",
+        "chapter",
+        "characters",
+        "cover",
+        "font-subset",
+        "index",
+        "page",
+        "page-characters",
+        "thumbnail",
+    ]
     assert _kinds(tmp_path / "cache") == kinds
     build(seeds, tmp_path / "warm", config, cache=tmp_path / "cache")
     assert tree_bytes(tmp_path / "plain") == tree_bytes(tmp_path / "cold") == tree_bytes(tmp_path / "warm")
