@@ -1,7 +1,8 @@
-"""The benchmark: `python -m publisher.bench [--sizes 100 1000 10000] [--repeat 3] [--pandoc]`.
+"""The benchmark: `python -m publisher.bench [--sizes 1 100 1000 10000] [--repeat 3] [--no-pandoc]`.
 
 For each size it generates a corpus in the seed format from the sample's sentences and headings
-(dates over three years, varied lengths, Latin runs), then measures, each in a fresh process:
+(varied lengths, Latin runs; up to 100 articles spread over seven years, as a blog's are, more
+over three years, as a newsroom's), then measures, each in a fresh process:
 
 - `full (cold)`: a build into an empty folder with an empty cache;
 - `full (warm)`: a build into an empty folder with the cache of the cold build (articles,
@@ -10,7 +11,7 @@ For each size it generates a corpus in the seed format from the sample's sentenc
 - `one edit`: a rebuild after one article gained a paragraph;
 - `floor`: only reading the files, building each chapter with lxml, serialising it and zipping
   all of them: the cost of merely producing the bytes;
-- `pandoc` (with --pandoc, if installed): pandoc turning the same articles into one EPUB.
+- `pandoc` (when installed, unless --no-pandoc): pandoc turning the same articles into one EPUB.
 
 It prints the median wall time, min–max, the peak memory of the largest process and of all of
 them together (the build uses a worker process per core), and the ratio to the floor.
@@ -78,14 +79,23 @@ def sample_text() -> tuple[str, list[str], list[str]]:
     return lines[1], sentences, headings
 
 
+BLOG_SIZE = 100
+"""Corpora up to this size are spread over seven years, as a blog's articles are; larger ones over three."""
+
+
+def years_of(count: int) -> int:
+    return 7 if count <= BLOG_SIZE else 3
+
+
 def generate(folder: Path, count: int, seed: int = 6) -> None:
-    """`count` articles over three years, 3 to 16 blocks each, some with Latin runs."""
+    """`count` articles over `years_of(count)` years, 3 to 16 blocks each, some with Latin runs."""
     title, sentences, headings = sample_text()
     randomness = random.Random(seed)
-    start = datetime(2023, 1, 1, 8, 0)
+    start = datetime(2026 - years_of(count), 1, 1, 8, 0)
+    span = years_of(count) * 365 * 24 * 60
     folder.mkdir(parents=True, exist_ok=True)
     for number in range(count):
-        moment = start + timedelta(minutes=int(number * 3 * 365 * 24 * 60 / count))
+        moment = start + timedelta(minutes=int(number * span / count))
         blocks = []
         for _ in range(randomness.randint(3, 16)):
             if randomness.random() < 0.2:
@@ -205,16 +215,16 @@ def report(count: int, results: dict[str, list[Sample]]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m publisher.bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 100, 1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pandoc", action="store_true", help="also time pandoc (Debian's pandoc package)")
+    parser.add_argument("--no-pandoc", action="store_true", help="do not time pandoc (Debian's pandoc package)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep the corpora here (default: a temp folder)")
     args = parser.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="publisher-bench-"))
     header = "| articles | job | median s | min–max s | largest process MB | all processes MB | × floor |"
     lines = [header, "|---|---|---|---|---|---|---|"]
     for count in args.sizes:
-        lines += report(count, run_size(count, args.repeat, work, args.pandoc))
+        lines += report(count, run_size(count, args.repeat, work, not args.no_pandoc))
     sys.stdout.write("\n".join(lines) + "\n")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)

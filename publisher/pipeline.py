@@ -99,24 +99,31 @@ def run(  # noqa: PLR0917  # the private half of build(), whose arguments are ke
 class PageCharacters:
     """What the site's pages draw, gathered as they are made, for the web font's two subsets.
 
-    Each page's characters are kept in the cache under the page's own key, so that a page the
-    build skips (its file is already right) need not be read to know them.
+    Each page's characters are found where it is rendered (on every core) and kept in the cache
+    under the page's own key, so that a page the build skips (its file is already right) need
+    not be read to know them.
     """
 
     cache: DiskCache
     output: Path
     drawn: Drawn = field(default_factory=Drawn)
 
-    def add(self, name: str, fingerprint: bytes, page: bytes | None) -> None:
+    def made(self, fingerprint: bytes, drawn: bytes) -> None:
+        self.cache.put("page-characters", fingerprint, drawn)
+        self.drawn |= Drawn.decode(drawn)
+
+    def kept(self, name: str, fingerprint: bytes) -> None:
         found = self.cache.get("page-characters", fingerprint)
-        if found is not None:
-            drawn = Drawn.decode(found)
-        else:
-            if page is None:  # skipped, and its characters gone from the cache: the file is right
-                page = (self.output / name).read_bytes()
-            drawn = drawn_in(page, html=True)
-            self.cache.put("page-characters", fingerprint, drawn.encode())
-        self.drawn |= drawn
+        if found is None:  # gone from the cache; the file is what that key made, so it can tell
+            found = drawn_in((self.output / name).read_bytes(), html=True).encode()
+            self.cache.put("page-characters", fingerprint, found)
+        self.drawn |= Drawn.decode(found)
+
+
+def _with_characters(make: Callable[[], bytes]) -> bytes:
+    """A page and what it draws, pickled together (in a worker: the parse runs on every core)."""
+    page = make()
+    return pickle.dumps((page, drawn_in(page, html=True).encode()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,20 +146,25 @@ class Outputs:
         """Each (output name, cache key, maker): skipped when the file already holds what that key
         made last time, else taken from the cache or made (the missing ones on every core).
         `characters`, if given, is told what each of these pages draws."""
-        needed = []
+        needed: list[tuple[str, bytes, Callable[[], bytes]]] = []
         for name, key, make in jobs:
             fingerprint = self.cache.fingerprint(kind, key)
             if self.ledger.unchanged(name, fingerprint.hex()):
                 self.staging.keep(name)
                 if characters is not None:
-                    characters.add(name, fingerprint, None)
+                    characters.kept(name, fingerprint)
+            elif characters is not None:
+                needed.append((name, key, functools.partial(_with_characters, make)))
             else:
                 needed.append((name, key, make))
         made = self.cache.get_or_make_each(kind, [(key, make) for _, key, make in needed])
         for (name, key, _), data in zip(needed, made, strict=True):
-            self.staging.add(name, data)
-            if characters is not None:
-                characters.add(name, self.cache.fingerprint(kind, key), data)
+            if characters is None:
+                self.staging.add(name, data)
+                continue
+            page, drawn = pickle.loads(data)  # only ever written by this program, into its own cache
+            self.staging.add(name, page)
+            characters.made(self.cache.fingerprint(kind, key), drawn)
 
 
 def _render_everything(articles: Sequence[Article], config: Config, cache: DiskCache, emit: Outputs) -> None:
