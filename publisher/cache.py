@@ -334,9 +334,11 @@ def _open(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     database = sqlite3.connect(path, timeout=5, isolation_level=None)
     # The cache's loss only costs time, so nothing waits for the disk; WAL keeps it consistent.
+    # Unsynchronised first: creating the file and its tables then flushed the disk at each step
+    # (35 ms of a one-article build, against 1 ms, measured).
+    database.execute("PRAGMA synchronous = OFF")
     database.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes effect when the file is new
     database.execute("PRAGMA journal_mode = WAL")
-    database.execute("PRAGMA synchronous = OFF")
     (version,) = database.execute("PRAGMA user_version").fetchone()
     if version != _SCHEMA_VERSION:  # made by another version of this module: start afresh
         database.executescript("DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS used; DROP TABLE IF EXISTS builds;")
