@@ -44,7 +44,6 @@ from .site import (
 )
 from .state import dump_state, load_state, reconcile
 from .volumes import EPUB_SUFFIX, BookPlan, plan_books
-from .websub import notify_hub
 from .writer import Staging, write_atomically
 
 logger = logging.getLogger(__name__)
@@ -86,6 +85,8 @@ def run(  # noqa: PLR0917  # the private half of build(), whose arguments are ke
     logger.info("published %d articles to %s", len(articles), output)
     changed_feeds = [config.base_url + name for name in FEED_NAMES if output / name in changed]
     if config.websub_hub and changed_feeds:
+        from .websub import notify_hub  # noqa: PLC0415  # urllib's HTTP and TLS stack, only for a hub
+
         notify_hub(config.websub_hub, changed_feeds)
     return BuildResult(
         published=len(articles),
