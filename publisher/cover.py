@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from fontTools.ttLib import TTFont
+import uharfbuzz
 from PIL import Image, ImageDraw, ImageFont, features
 
 from .cache import NO_CACHE, DiskCache
@@ -49,7 +49,7 @@ def _font_bytes(file_name: str) -> bytes:
 
 @functools.cache
 def _covered_characters(file_name: str) -> frozenset[int]:
-    return frozenset(TTFont(io.BytesIO(_font_bytes(file_name))).getBestCmap())
+    return frozenset(uharfbuzz.Face(_font_bytes(file_name)).unicodes)
 
 
 def shaping_available() -> bool:
