@@ -1,0 +1,169 @@
+"""The cover and its thumbnail: palette images of the chosen colours, the text drawn, same text same bytes."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+from PIL import Image
+
+from publisher import cover
+from publisher.cache import DiskCache
+from publisher.cover import PALETTE, THUMBNAIL_PALETTE, CoverText, render_cover, render_thumbnail
+
+HEADLINE = "اجتماع قمة مكافحة الجريمة المنظمة في الهجرة: توافق على تدابير جديدة"
+TEXT = CoverText(
+    title="أخبار",
+    subtitle="المجلد الثاني",
+    date_range="يناير – ديسمبر 2025",
+    count="١٢٠ مقالة",
+    headlines=[
+        (HEADLINE, "ar"),
+        ("مُحَمَّدٌ رَسُولُ اللَّهِ: تَشْكِيلٌ كَامِلٌ بِالشَّدَّةِ وَالتَّنْوِينِ", "ar"),
+        ("Border Security talks resume in London after a long pause over the new rules", "en"),
+        ("כותרת בעברית", "he"),  # Amiri has no Hebrew: left out
+        ("ارتفاع أسعار النفط بعد قرار أوبك بخفض الإنتاج", "ar"),
+    ],
+    imprint="فريق التحرير",
+    language="ar",
+)
+MASTHEAD_ROWS = (0, 761)
+PAPER_ROWS = (801, 2360)
+COUNT_ROWS = (1104, 1245)
+FOOTER_ROWS = (2360, 2560)
+HEADLINE_ROWS = (1340, 2360)
+"""Below the first headline's rule: nothing but headlines and their rules."""
+
+
+def _colours(image: Image.Image, rows: tuple[int, int]) -> set[tuple[int, int, int]]:
+    band = image.convert("RGB").crop((0, rows[0], image.width, rows[1]))
+    colours = set()
+    for _, colour in band.getcolors(256) or []:
+        assert isinstance(colour, tuple)  # an RGB image's colours are triples
+        colours.add((colour[0], colour[1], colour[2]))
+    return colours
+
+
+def _between(start: tuple[int, int, int], end: tuple[int, int, int]) -> set[tuple[int, int, int]]:
+    """The palette's colours from `start` to `end`, as laid out in it (in either order)."""
+    first, last = sorted((PALETTE.index(start), PALETTE.index(end)))
+    return set(PALETTE[first : last + 1])
+
+
+def _dark_pixels(image: Image.Image, rows: tuple[int, int]) -> int:
+    """Pixels of the band at least half way from the paper to the ink."""
+    grey = image.convert("L").crop((0, rows[0], image.width, rows[1]))
+    return sum(grey.histogram()[:128])
+
+
+@pytest.fixture(scope="module")
+def drawn() -> bytes:
+    return render_cover(TEXT)
+
+
+def test_the_same_text_gives_the_same_bytes(drawn: bytes, tmp_path: Path) -> None:
+    assert render_cover(dataclasses.replace(TEXT)) == drawn
+    thumbnail = render_thumbnail(drawn)
+    assert render_thumbnail(drawn) == thumbnail
+    # With a cache the thumbnail is made from the drawing, not the PNG: the same bytes either way.
+    with DiskCache(tmp_path) as cache:
+        assert render_cover(TEXT, cache) == drawn
+        assert cache.get("thumbnail", drawn) == thumbnail
+        assert render_thumbnail(drawn, cache) == thumbnail
+
+
+def test_the_cover_and_thumbnail_are_palette_images_of_the_catalog_sizes(drawn: bytes) -> None:
+    with Image.open(io.BytesIO(drawn)) as image:
+        assert (image.format, image.mode, image.size) == ("PNG", "P", (1600, 2560))
+    with Image.open(io.BytesIO(render_thumbnail(drawn))) as image:
+        assert (image.format, image.mode, image.size) == ("PNG", "P", (320, 512))
+
+
+def test_the_palette_colours_are_all_distinct() -> None:
+    assert len(set(PALETTE)) == len(PALETTE) <= 256
+    assert len(set(THUMBNAIL_PALETTE)) == len(THUMBNAIL_PALETTE) <= 256
+    assert THUMBNAIL_PALETTE[: len(PALETTE)] == PALETTE
+
+
+def test_each_stretch_of_the_cover_uses_only_the_colours_of_its_inks(drawn: bytes) -> None:
+    """Antialiasing blends palette indices: a blend landing on another ramp would show here."""
+    paper, ink, muted = cover._PAPER, cover._INK, cover._MUTED
+    masthead, white, gold = cover._MASTHEAD, cover._WHITE, cover._GOLD
+    with Image.open(io.BytesIO(drawn)) as image:
+        assert _colours(image, (0, 2560)) <= set(PALETTE)
+        title_colours = _colours(image, MASTHEAD_ROWS)
+        assert title_colours <= _between(masthead, white)
+        assert len(title_colours) > 12  # antialiased, not two-tone
+        assert _colours(image, PAPER_ROWS) <= _between(muted, ink) | {gold}
+        count_colours = _colours(image, COUNT_ROWS)
+        assert count_colours <= _between(muted, paper)
+        assert len(count_colours) > 8
+        assert _colours(image, HEADLINE_ROWS) <= _between(paper, ink) | {gold}
+        assert _colours(image, FOOTER_ROWS) <= _between(masthead, white)
+    with Image.open(io.BytesIO(render_thumbnail(drawn))) as thumbnail:
+        assert _colours(thumbnail, (0, 512)) <= set(THUMBNAIL_PALETTE)
+
+
+def test_the_headlines_are_drawn_in_ink(drawn: bytes) -> None:
+    with Image.open(io.BytesIO(drawn)) as image:
+        with_headlines = _dark_pixels(image, HEADLINE_ROWS)
+    with Image.open(io.BytesIO(render_cover(dataclasses.replace(TEXT, headlines=[])))) as image:
+        assert _dark_pixels(image, HEADLINE_ROWS) == 0
+    assert with_headlines > 20_000
+
+
+def test_the_marks_over_the_letters_are_drawn() -> None:
+    plain = dataclasses.replace(TEXT, headlines=[("محمد رسول الله", "ar")])
+    marked = dataclasses.replace(TEXT, headlines=[("مُحَمَّدٌ رَسُولُ اللَّهِ", "ar")])
+    with Image.open(io.BytesIO(render_cover(plain))) as image:
+        plain_ink = _dark_pixels(image, HEADLINE_ROWS)
+    with Image.open(io.BytesIO(render_cover(marked))) as image:
+        assert _dark_pixels(image, HEADLINE_ROWS) > plain_ink + 500
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "أنباء"},
+        {"date_range": "مارس 2025"},
+        {"count": "مقالة واحدة"},
+        {"headlines": [(HEADLINE.replace("جديدة", "قديمة"), "ar")]},
+        {"imprint": "هيئة التحرير"},
+    ],
+    ids=["title", "date-range", "count", "headline", "imprint"],
+)
+def test_different_text_gives_a_different_cover_and_thumbnail(drawn: bytes, change: dict[str, object]) -> None:
+    other = render_cover(dataclasses.replace(TEXT, **change))  # type: ignore[arg-type]
+    assert other != drawn
+    assert render_thumbnail(other) != render_thumbnail(drawn)
+
+
+def test_without_raqm_the_cover_is_the_bare_masthead(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cover, "shaping_available", lambda: False)
+    with Image.open(io.BytesIO(render_cover(TEXT))) as image:
+        assert (image.mode, image.size) == ("P", (1600, 2560))
+        assert _colours(image, (0, 2560)) == {cover._PAPER, cover._MASTHEAD, cover._GOLD}
+
+
+@pytest.mark.parametrize("file_name", ["Amiri-Regular.ttf", "Amiri-Bold.ttf"])
+def test_harfbuzz_reads_the_same_character_map_as_fonttools(file_name: str) -> None:
+    data = cover._font_bytes(file_name)
+    assert cover._covered_characters(file_name) == frozenset(TTFont(io.BytesIO(data)).getBestCmap())
+    assert cover._drawable(HEADLINE, file_name)
+    assert not cover._drawable("כותרת", file_name)
+
+
+def test_drawing_a_cover_does_not_load_fonttools() -> None:
+    script = (
+        "import sys\n"
+        "from publisher.cover import CoverText, render_cover, render_thumbnail\n"
+        "render_thumbnail(render_cover(CoverText('أخبار', None, 'مارس 2025', '1', [('عنوان', 'ar')], 'ف', 'ar')))\n"
+        "assert 'fontTools' not in sys.modules, 'fontTools was imported'\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
