@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher import pipeline as build_module
-from publisher import parallel
+from publisher import parallel, pipeline
 from publisher.article import Article
 from publisher.build import build
 from publisher.config import Config
@@ -104,14 +103,14 @@ def test_after_one_edit_only_that_articles_page_is_made(tmp_path: Path, monkeypa
     edited = site[0] / "article_0040.txt"
     edited.write_text(edited.read_text(encoding="utf-8") + "فقرة أضيفت.\n", encoding="utf-8")
     made: list[str] = []
-    render = build_module.render_article_page  # type: ignore[attr-defined]
+    render = pipeline.render_article_page  # type: ignore[attr-defined]
 
     def counted(article: Article, config: Config, links: SiteLinks) -> bytes:
         made.append(article.source.name)
         return render(article, config, links)
 
     monkeypatch.setattr(parallel, "workers", lambda: 0)  # the count is kept in this process
-    monkeypatch.setattr(build_module, "render_article_page", counted)
+    monkeypatch.setattr(pipeline, "render_article_page", counted)
     assert rebuild(site)[0] == 80
     assert made == ["article_0040.txt"]
 
