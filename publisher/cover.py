@@ -166,15 +166,24 @@ class _Band:
 
 def render_cover(text: CoverText, cache: DiskCache = NO_CACHE) -> bytes:
     """A 1600×2560 PNG (the size Kindle and Apple Books recommend), the same bytes for the same text."""
+    return render_cover_images(text, cache)[0]
 
-    def make() -> bytes:
+
+def render_cover_images(text: CoverText, cache: DiskCache = NO_CACHE) -> tuple[bytes, bytes]:
+    """The cover and its thumbnail (what `render_thumbnail` makes of it), drawn once.
+
+    The thumbnail is shrunk from the drawing at hand rather than from the PNG, which would have to
+    be decoded again; both are kept in the cache, the thumbnail under the cover's bytes.
+    """
+    key = repr(text).encode()
+    cover = cache.get("cover", key)
+    thumbnail = None if cover is None else cache.get("thumbnail", cover)
+    if cover is None or thumbnail is None:
         image = _draw_cover(text)
-        cover = _png(image)
-        # The drawing is at hand: shrunk now, render_thumbnail finds it kept and need not decode the PNG.
-        cache.fill("thumbnail", [(cover, lambda: _shrink_image(image))])
-        return cover
-
-    return cache.get_or_make("cover", repr(text).encode(), make)
+        cover, thumbnail = _png(image), _shrink_image(image)
+        cache.put("cover", key, cover)
+        cache.put("thumbnail", cover, thumbnail)
+    return cover, thumbnail
 
 
 def _draw_cover(text: CoverText) -> Image.Image:

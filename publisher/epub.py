@@ -28,7 +28,7 @@ from .bookpages import (
 )
 from .cache import NO_CACHE, DiskCache
 from .config import Config
-from .cover import COVER_MEDIA_TYPE, CoverText, render_cover
+from .cover import COVER_MEDIA_TYPE, CoverText, render_cover_images
 from .feeds import last_updated
 from .fonts import (
     FONT_MEDIA_TYPE,
@@ -60,6 +60,8 @@ class BookOutput:
     """The embedded fonts, for the build's report of their size."""
     cover: bytes
     """The cover image (PNG), also published beside the book for catalogs and link previews."""
+    thumbnail: bytes
+    """A small copy of the cover, for catalogs."""
 
 
 def chapter_name(article: Article, part: int = 1) -> str:
@@ -104,7 +106,7 @@ def build_epub(
     book.set_direction(config.direction)
     book.add_author(config.author)
     _add_metadata(book, plan, facts, modified, config)
-    cover_image = render_cover(_cover_text(plan, facts, config), cache)
+    cover_image, thumbnail = render_cover_images(_cover_text(plan, facts, config), cache)
     _add_resources(book, stylesheet, fonts, cover_image)
 
     cover_page = _page("cover", COVER_PAGE_NAME, pages[COVER_PAGE_NAME])
@@ -129,7 +131,7 @@ def build_epub(
     writer.language = config.language
     writer.process()
     writer.write()
-    return BookOutput(buffer.getvalue(), fonts, cover_image)
+    return BookOutput(buffer.getvalue(), fonts, cover_image, thumbnail)
 
 
 def _add_resources(book: epub.EpubBook, stylesheet: bytes, fonts: tuple[FontFile, ...], cover_image: bytes) -> None:

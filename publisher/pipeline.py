@@ -14,11 +14,11 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from . import parallel
 from .article import Article
 from .build import BuildResult
 from .cache import DiskCache, cache_key
 from .config import Config
-from .cover import render_thumbnail
 from .epub import CHAPTER_LIMIT, BookOutput, book_facts, build_epub
 from .errors import ConfigError
 from .feeds import ARCHIVE_FOLDER, ATOM_NAME, RSS_NAME, build_feeds, last_updated, newest_first
@@ -181,20 +181,21 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
     pages = PageCharacters(cache, emit.staging.output)
     with timed("web pages"):
         _web_pages(articles, config, _site_links(plans, config), emit, pages)
-    books = _books(plans, css, config, cache)
+    sizes: dict[int, int] = {}
     with timed("books"):
-        made = []
-        for plan, pickled in zip(plans, books, strict=True):
+        for number, pickled in _books(plans, css, config, cache):
             book: BookOutput = pickle.loads(pickled)  # only ever written by this program, into its own cache
-            made.append((plan, book))
+            plan = plans[number]
+            sizes[number] = len(book.data)
             emit(plan.file_name, book.data)
             emit(_cover_name(plan), book.cover)
-            emit(_cover_name(plan, thumbnail=True), render_thumbnail(book.cover, cache))
+            emit(_cover_name(plan, thumbnail=True), book.thumbnail)
             for font in book.fonts:
                 logger.info(
                     "%s: %s subset to %d of %d bytes", plan.file_name, font.name, len(font.data), font.original_size
                 )
-    emit(OPDS_NAME, build_catalog([_catalog_entry(plan, book, config) for plan, book in made], config))
+    catalog = [_catalog_entry(plan, sizes[number], config) for number, plan in enumerate(plans)]
+    emit(OPDS_NAME, build_catalog(catalog, config))
     # The site's font is cut to what its pages draw: they show words no book has (the feeds'
     # names, the pager), and the books show words no page has.
     if config.embed_font:
@@ -207,15 +208,17 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
         emit(STYLESHEET_NAME, css)
 
 
-def _books(plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCache) -> Iterator[bytes]:
-    """Each book pickled, in order, as it is taken: from the cache, or made here, one at a time.
+def _books(plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCache) -> Iterator[tuple[int, bytes]]:
+    """Each book pickled, with its number in `plans`, as it is taken: from the cache, or made.
 
-    A book is kept whole: most rebuilds change one volume, never the others. Its chapters come
-    from the cache, filled first on every core. The books themselves are made here, one at a
-    time. Side by side in workers, three volumes of 3,300 articles took 1.5-2.3 s less (of 16-18
-    s), but all the processes together needed 860-920 MB instead of 430 (measured); and a worker
-    cannot use the cache (SQLite connections must not cross a fork), so the fonts and covers it
-    made were lost to the next build.
+    A book is kept whole: most rebuilds change one volume, never the others. Small books are made
+    side by side in the workers, while this process makes the large ones: a blog's seven year
+    volumes each cost about as much as the next (a cover, two font cuts, the zip), whatever their
+    size. A large book is made here, one at a time, from chapters filled in the cache first on
+    every core: side by side in workers, three volumes of 3,300 articles took 1.5-2.3 s less (of
+    16-18 s) but all the processes together needed 860-920 MB instead of 430 (measured). A worker
+    cannot use the cache (SQLite connections must not cross a fork): it renders its books'
+    chapters itself, and what it makes reaches the cache inside the book it returns.
     """
 
     def chapter_parts(article: Article) -> list[bytes]:
@@ -230,16 +233,27 @@ def _books(plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCac
         )
         for plan in plans
     ]
+    missing = [number for number, (key, _) in enumerate(jobs) if not cache.has("book", key)]
+    aside = [number for number in missing if len(plans[number].articles) <= SIDE_BY_SIDE_ARTICLES]
+    if len(aside) < 2 or parallel.workers() < 2:
+        aside = []
     with timed("render the chapters"):
         to_make = {
-            article.id: article
-            for plan, (key, _) in zip(plans, jobs, strict=True)
-            if not cache.has("book", key)
-            for article in plan.articles
+            article.id: article for number in missing if number not in aside for article in plans[number].articles
         }
         chapter_jobs = [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()]
         cache.fill("chapter", chapter_jobs)
-    return cache.get_or_make_each("book", jobs, minimum=len(jobs) + 1)
+    made_aside = parallel.run_each([jobs[number][1] for number in aside], minimum=2)  # the workers start at once
+    for number, (key, make) in enumerate(jobs):
+        if number not in aside:
+            yield number, cache.get_or_make("book", key, make)
+    for number, pickled in zip(aside, made_aside, strict=True):
+        cache.put("book", jobs[number][0], pickled)
+        yield number, pickled
+
+
+SIDE_BY_SIDE_ARTICLES = 500
+"""Books of at most this many articles are made in the workers when two or more are missing."""
 
 
 def _web_pages(
@@ -289,7 +303,7 @@ def _cover_name(plan: BookPlan, *, thumbnail: bool = False) -> str:
     return f"{COVER_FOLDER}/{stem}{'-thumbnail' if thumbnail else ''}.png"
 
 
-def _catalog_entry(plan: BookPlan, book: BookOutput, config: Config) -> CatalogBook:
+def _catalog_entry(plan: BookPlan, size: int, config: Config) -> CatalogBook:
     facts = book_facts(plan, config)
     return CatalogBook(
         identifier=plan.identifier,
@@ -302,7 +316,7 @@ def _catalog_entry(plan: BookPlan, book: BookOutput, config: Config) -> CatalogB
         ),
         issued=plan.articles[0].published,
         updated=last_updated(plan.articles),
-        size=len(book.data),
+        size=size,
     )
 
 

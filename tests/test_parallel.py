@@ -8,13 +8,15 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from publisher import parallel
+from publisher import parallel, pipeline
 from publisher.build import build
 from publisher.config import Config
 from publisher.errors import ArticleError
+from publisher.volumes import BookPlan
 
 from .helpers import DATA, make_corpus, tree_bytes
 
@@ -124,3 +126,32 @@ def test_when_no_worker_can_be_started_the_jobs_run_here(monkeypatch: pytest.Mon
     results = parallel.run_all(jobs)
     assert {pid for pid, _ in results} == {os.getpid()}
     assert [square for _, square in results] == [number * number for number in range(parallel.MIN_JOBS)]
+
+
+def test_small_books_made_side_by_side_in_workers_are_those_one_process_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A blog's shape: a few articles a year, so seven small year volumes and the collection.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    sample = (DATA.parent.parent / "seeds" / "000_f16a7d7f239613ff.txt").read_text(encoding="utf-8").splitlines()
+    for number in range(21):
+        moment = f"{2019 + number // 3}-0{1 + number % 3 * 4}-15 10:00:00"
+        lines = [moment, f"{sample[1]} {number}", *sample[2:6]]
+        (seeds / f"post_{number:02d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    made = pipeline._pickled_book
+
+    def reported(plan: BookPlan, *arguments: Any) -> bytes:
+        logging.getLogger("publisher.pipeline").warning("%s made in %d", plan.file_name, os.getpid())
+        return made(plan, *arguments)
+
+    monkeypatch.setattr(pipeline, "_pickled_book", reported)
+    caplog.set_level(logging.WARNING, logger="publisher")
+    build(seeds, tmp_path / "both", Config(), cache=tmp_path / "cache")
+    makers = {message.split()[0]: int(message.split()[-1]) for message in caplog.messages if "made in" in message}
+    assert len(makers) == 8 and os.getpid() not in makers.values(), makers
+    build(seeds, tmp_path / "warm", Config(), cache=tmp_path / "cache")  # the books the workers made, cached
+    monkeypatch.setattr(parallel, "workers", lambda: 0)
+    build(seeds, tmp_path / "one", Config())
+    assert len(list((tmp_path / "one").glob("*.epub"))) == 8
+    assert tree_bytes(tmp_path / "both") == tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "warm")
