@@ -234,7 +234,9 @@ class _ReproducibleZip(zipfile.ZipFile):
         self, name: str | zipfile.ZipInfo, data: str | bytes, compress_type: int | None = None, **_: Any
     ) -> None:
         info = zipfile.ZipInfo(name if isinstance(name, str) else name.filename, date_time=self.date_time)
-        info.compress_type = zipfile.ZIP_DEFLATED if compress_type is None else compress_type
+        if compress_type is None:  # a PNG is deflated already: deflating it again costs time, saves nothing
+            compress_type = zipfile.ZIP_STORED if info.filename.endswith(".png") else zipfile.ZIP_DEFLATED
+        info.compress_type = compress_type
         info.external_attr = 0o644 << 16
         super().writestr(info, data)
 
