@@ -33,9 +33,8 @@ from .feeds import last_updated
 from .fonts import (
     FONT_MEDIA_TYPE,
     LICENCE_NAME,
+    DrawnUnion,
     FontFile,
-    drawn_in_all,
-    drawn_in_cached,
     embedded_fonts,
     font_face_rules,
     licence_text,
@@ -93,10 +92,10 @@ def build_epub(
     }
     fonts: tuple[FontFile, ...] = ()
     if config.embed_font:
-        drawn = drawn_in_all(pages.values())
-        for _, data in chapters:
-            drawn |= drawn_in_cached(data, cache)
-        fonts = embedded_fonts(drawn, cache)
+        drawn = DrawnUnion()
+        for document in (*pages.values(), *(data for _, data in chapters)):
+            drawn.add(document)
+        fonts = embedded_fonts(drawn.drawn(), cache)
         stylesheet = font_face_rules(fonts).encode() + b"\n" + stylesheet
 
     book = epub.EpubBook()

@@ -12,8 +12,8 @@ fontTools' closure in Python took 0.5-1.4 s (measured on the sample).
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
+import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,11 +40,9 @@ BOLD_RULES = ("nav li > span",)
 """The selectors that our stylesheet sets in bold, beside `BOLD_TAGS`; a test keeps the two in step."""
 # What is drawn is the body: the <title> goes to the browser's tab or the reader's library, in
 # the system's font. Bold text is that of the elements above, and their descendants.
-_BODY_TEXT = etree.XPath("//*[local-name()='body']//text() | //*[local-name()='body']//@alt")
-_BOLD_TEXT = etree.XPath(
-    "//*[local-name()='body']//*[" + " or ".join(f"local-name()='{tag}'" for tag in BOLD_TAGS) + "]//text()"
-    " | //*[local-name()='nav']//*[local-name()='li']/*[local-name()='span']//text()"
-)
+_BOLD_ELEMENTS = tuple(f"{{*}}{tag}" for tag in BOLD_TAGS)  # {*}: in any namespace, or none (HTML)
+_NAV_LABELS = etree.XPath("//*[local-name()='nav']//*[local-name()='li']/*[local-name()='span']")
+_ALT_TEXTS = etree.XPath("//*[local-name()='body']//@alt")
 _HTML_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True)
 
 
@@ -77,31 +75,56 @@ class Drawn:
         return cls(frozenset(regular), frozenset(bold))
 
 
+def _shown_texts(document: bytes, *, html: bool) -> tuple[str, list[str]]:
+    """The text a document's body draws (with its `alt` texts), and the pieces of it drawn in bold."""
+    root = etree.fromstring(document, _HTML_PARSER) if html else etree.fromstring(document)
+    body = next(root.iter("{*}body"), None)
+    if body is None:
+        return "", []
+    # libxml2 joins the text itself: a join of itertext() in Python took three times as long.
+    text = etree.tostring(body, method="text", encoding="unicode", with_tail=False) + "".join(_ALT_TEXTS(root))
+    bold = [
+        etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+        for element in (*body.iter(*_BOLD_ELEMENTS), *_NAV_LABELS(root))
+    ]
+    return text, bold
+
+
 def drawn_in(document: bytes, *, html: bool = False) -> Drawn:
     """What one XHTML (or, with `html`, HTML) document draws: its body's text and `alt` texts.
 
     The regular set holds every character, bold ones too: a reading system that cannot apply the
     weight draws them in the regular style.
     """
-    root = etree.fromstring(document, _HTML_PARSER) if html else etree.fromstring(document)
-    return Drawn(frozenset("".join(_BODY_TEXT(root))), frozenset("".join(_BOLD_TEXT(root))))
+    text, bold = _shown_texts(document, html=html)
+    return Drawn(frozenset(text), frozenset("".join(bold)))
 
 
-def drawn_in_cached(document: bytes, cache: DiskCache, *, html: bool = False) -> Drawn:
-    """`drawn_in`, kept in the cache by the document's bytes.
+class DrawnUnion:
+    """What many documents draw together, such as a book's: `drawn_in` of each, united, but faster.
 
-    After one edit, a volume's other chapters need not be parsed again to know the font's
-    characters: 0.65 s of a 3,345-chapter volume's 1.45 s (measured).
+    A set of a text's characters costs about 40 ns a character in Python (a new object for each
+    non-Latin one); most of a book's chapters add no character the earlier ones lacked, so each
+    text is first searched, in C, for characters not seen yet: 17 ms for a thousand chapters
+    instead of 190 (measured).
     """
-    key = hashlib.sha256(document).digest()
-    return Drawn.decode(cache.get_or_make("characters", key, lambda: drawn_in(document, html=html).encode()))
 
+    def __init__(self) -> None:
+        self._regular: set[str] = set()
+        self._bold: set[str] = set()
+        self._unseen: re.Pattern[str] | None = None
 
-def drawn_in_all(documents: Iterable[bytes]) -> Drawn:
-    drawn = Drawn()
-    for document in documents:
-        drawn |= drawn_in(document)
-    return drawn
+    def add(self, document: bytes) -> None:
+        text, bold = _shown_texts(document, html=False)
+        fresh = self._unseen.findall(text) if self._unseen is not None else text
+        if fresh:
+            self._regular.update(fresh)
+            self._unseen = re.compile("[^" + "".join(re.escape(character) for character in sorted(self._regular)) + "]")
+        for piece in bold:
+            self._bold.update(piece)
+
+    def drawn(self) -> Drawn:
+        return Drawn(frozenset(self._regular), frozenset(self._bold))
 
 
 @functools.cache

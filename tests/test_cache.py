@@ -31,7 +31,6 @@ def test_a_warm_cache_gives_the_same_bytes_as_no_cache(tmp_path: Path) -> None:
         "article",
         "book",
         "chapter",
-        "characters",
         "cover",
         "font-subset",
         "index",
