@@ -46,7 +46,7 @@ from .site import (
 from .state import build_clock, dump_state, load_state, reconcile
 from .volumes import EPUB_SUFFIX, BookPlan, plan_books
 from .websub import notify_hub
-from .writer import Staging, locked, write_atomically
+from .writer import LEGACY_LOCK_NAME, Staging, locked, write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -367,6 +367,7 @@ def _stale_files(output: Path, names: Collection[str]) -> list[str]:
         (FONT_FOLDER, "*"),
         (ARCHIVE_FOLDER, "*"),
         (COVER_FOLDER, "*"),
+        ("", LEGACY_LOCK_NAME),  # the lock now lives beside the folder: one left inside would be deployed
     ]
     found = []
     for folder, pattern in patterns:
