@@ -23,7 +23,7 @@ from .config import Config
 from .cover import render_thumbnail
 from .epub import CHAPTER_LIMIT, BookOutput, book_facts, build_epub
 from .errors import ArticleError, ConfigError
-from .feeds import ARCHIVE_FOLDER, ATOM_NAME, RSS_NAME, build_feeds, last_updated, newest_first
+from .feeds import ARCHIVE_FOLDER, ATOM_NAME, RSS_NAME, build_feeds, newest_first
 from .fonts import FONT_FOLDER, LICENCE_NAME, embedded_fonts, font_face_rules, licence_text
 from .jsonfeed import JSON_FEED_NAME, JSON_FEED_TYPE, build_json_feed
 from .l10n import localizer
@@ -327,6 +327,7 @@ def _cover_name(plan: BookPlan, *, thumbnail: bool = False) -> str:
 
 def _catalog_entry(plan: BookPlan, book: BookOutput, config: Config) -> CatalogBook:
     facts = book_facts(plan, config)
+    newest = max(plan.articles, key=lambda article: article.updated)
     return CatalogBook(
         identifier=plan.identifier,
         title=facts.title,
@@ -337,7 +338,8 @@ def _catalog_entry(plan: BookPlan, book: BookOutput, config: Config) -> CatalogB
             "description", range=facts.date_range, articles=facts.count
         ),
         issued=plan.articles[0].published,
-        updated=last_updated(plan.articles),
+        updated=newest.updated,
+        updated_source=newest.source,
         size=len(book.data),
     )
 
