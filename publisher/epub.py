@@ -29,7 +29,7 @@ from .bookpages import (
 from .cache import NO_CACHE, DiskCache
 from .config import Config
 from .cover import COVER_MEDIA_TYPE, CoverText, render_cover_images
-from .feeds import last_updated
+from .dates import clamped, in_utc, utc_stamp
 from .fonts import (
     FONT_MEDIA_TYPE,
     LICENCE_NAME,
@@ -45,8 +45,9 @@ from .volumes import BookPlan
 
 CHAPTER_LIMIT = 250_000
 """Bytes above which a chapter is split into several content documents."""
-# The oldest time a zip entry can carry (MS-DOS dates start in 1980).
+# The times a zip entry can carry: MS-DOS dates, years 1980 to 2107 in seven bits, in 2-second steps.
 _ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
+_ZIP_END = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
 
 ChapterParts = Callable[[Article], list[bytes]]
 """An article's chapter as one or more XHTML documents (more when it is very long)."""
@@ -74,7 +75,8 @@ def build_epub(
     """The bytes of one book: its chapters, the pages around them, cover, font and metadata."""
     words = localizer(config.language, config.digits)
     articles = plan.articles
-    modified = last_updated(articles).astimezone(UTC)
+    newest = max(articles, key=lambda article: article.updated)
+    modified = in_utc(newest.updated, newest.source, f"the modification date of {plan.file_name}")
     facts = book_facts(plan, config)
 
     chapters: list[tuple[str, bytes]] = []
@@ -128,6 +130,7 @@ def build_epub(
     writer.nav_bytes = pages[NAV_NAME]
     writer.ncx_bytes = render_ncx(entries, facts, plan.identifier, words)
     writer.language = config.language
+    writer.zip_time = clamped(modified, _ZIP_EPOCH, _ZIP_END, newest.source, f"the zip entries of {plan.file_name}")
     writer.process()
     writer.write()
     return BookOutput(buffer.getvalue(), fonts, cover_image, thumbnail)
@@ -188,7 +191,7 @@ def _cover_text(plan: BookPlan, facts: BookFacts, config: Config) -> CoverText:
 def _add_metadata(book: epub.EpubBook, plan: BookPlan, facts: BookFacts, modified: datetime, config: Config) -> None:
     words = localizer(config.language, config.digits)
     book.add_metadata("DC", "publisher", config.author)
-    book.add_metadata("DC", "date", modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    book.add_metadata("DC", "date", utc_stamp(modified))
     book.add_metadata("DC", "description", words.text("description", range=facts.date_range, articles=facts.count))
     if config.rights:
         book.add_metadata("DC", "rights", config.rights)
@@ -246,6 +249,7 @@ class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # EbookLib sh
     nav_bytes: bytes
     ncx_bytes: bytes
     language: str
+    zip_time: datetime
 
     def _get_nav(self, item: Any) -> bytes:
         return self.nav_bytes
@@ -253,13 +257,19 @@ class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # EbookLib sh
     def _get_ncx(self) -> bytes:
         return self.ncx_bytes
 
+    def _write_opf_metadata(self, root: Any) -> None:
+        super()._write_opf_metadata(root)
+        # EbookLib writes it with strftime("%Y"), which does not pad: year 999 came out as "999-…".
+        for meta in root.iter("{*}meta", "meta"):
+            if meta.get("property") == "dcterms:modified":
+                meta.text = utc_stamp(self.options["mtime"])
+
     def _write_opf_file(self, root: Any) -> None:
         root.set(XML_LANG, self.language)
         super()._write_opf_file(root)
 
     def write(self) -> None:
-        modified: datetime = max(self.options["mtime"], _ZIP_EPOCH)
-        self.out = _ReproducibleZip(self.file_name, modified.timetuple()[:6])
+        self.out = _ReproducibleZip(self.file_name, self.zip_time.timetuple()[:6])
         # mimetype must be the first zip member, stored uncompressed (OCF 3.3, 4.2.2).
         self.out.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
         self._write_container()

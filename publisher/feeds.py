@@ -18,6 +18,7 @@ from . import __version__
 from .article import Article
 from .cache import cache_key
 from .config import Config
+from .dates import rfc3339_time, rss_time
 from .render import XML_LANG, render_feed_html
 from .site import page_url
 
@@ -171,14 +172,18 @@ def _render(
         generator.subtitle(config.subtitle)
     generator.author({"name": config.author})
     generator.language(config.language)
-    generator.updated(last_updated(entries))
-    generator.lastBuildDate(last_updated(entries))
+    # Atom writes its dates as RFC 3339, RSS as RFC 822: each gets one its format can carry (the
+    # newest entry's own date gives the warning, if any).
+    time_for = rfc3339_time if extension == "atom" else rss_time
+    updated = time_for(last_updated(entries), None, name)
+    generator.updated(updated)
+    generator.lastBuildDate(updated)
     # Pinned, without feedgen's version, so a dependency update does not change the output.
     generator.generator(GENERATOR, version=__version__, uri=PROJECT_URL)
     if config.rights:
         generator.rights(config.rights)
     for article in entries:
-        _add_entry(generator, article, config)
+        _add_entry(generator, article, config, extension, name)
     media_type = "application/atom+xml" if extension == "atom" else "application/rss+xml"
     # RSS takes its channel <link> from the last link added, whatever its rel: the site goes last.
     generator.link(href=f"{config.base_url}{name}", rel="self", type=media_type, replace=True)
@@ -191,13 +196,16 @@ def _render(
     return bytes(generator.rss_str(pretty=True))
 
 
-def _add_entry(generator: FeedGenerator, article: Article, config: Config) -> None:
+def _add_entry(generator: FeedGenerator, article: Article, config: Config, extension: str, name: str) -> None:
     entry = generator.add_entry(order="append")  # the default prepends and reverses the feed
     entry.id(article.id)
     entry.guid(article.id, permalink=False)
     entry.title(article.title)
-    entry.published(article.published)
-    entry.updated(article.updated)
+    if extension == "atom":
+        entry.published(rfc3339_time(article.published, article.source, name))
+        entry.updated(rfc3339_time(article.updated, article.source, name))
+    else:  # an RSS item has only its pubDate
+        entry.published(rss_time(article.published, article.source, name))
     entry.author({"name": config.author})
     entry.link(href=page_url(config, article), rel="alternate", type="text/html")
     # Readers treat an RSS description as HTML, so the plain-text summary is escaped and said to

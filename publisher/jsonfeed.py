@@ -8,6 +8,7 @@ from typing import Any
 
 from .article import Article
 from .config import Config
+from .dates import rfc3339
 from .feeds import newest_first
 from .render import render_feed_html
 from .site import page_url
@@ -41,8 +42,8 @@ def _item(article: Article, config: Config) -> dict[str, Any]:
         "title": article.title,
         "content_html": render_feed_html(article, config),
         "summary": article.summary,
-        "date_published": article.published.isoformat(),
-        "date_modified": article.updated.isoformat(),
+        "date_published": rfc3339(article.published, article.source, JSON_FEED_NAME),
+        "date_modified": rfc3339(article.updated, article.source, JSON_FEED_NAME),
         "authors": [{"name": config.author}],
     }
     if article.language != config.language:

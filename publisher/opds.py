@@ -10,11 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from pathlib import Path
 
 from lxml import etree
 
 from .config import Config
+from .dates import in_utc, utc_stamp
 from .feeds import ATOM_NAMESPACE
 from .render import XML_LANG
 
@@ -38,6 +40,8 @@ class CatalogBook:
     issued: datetime
     """The oldest article's date."""
     updated: datetime
+    updated_source: Path
+    """The seed file of the article last updated, named when its date cannot be written."""
     size: int
 
 
@@ -47,7 +51,7 @@ def build_catalog(books: Sequence[CatalogBook], config: Config) -> bytes:
     feed.set(XML_LANG, config.language)
     _text(feed, "id", f"urn:uuid:{uuid.uuid5(config.id_namespace, 'opds')}")
     _text(feed, "title", config.title)
-    _text(feed, "updated", _atom_date(max(book.updated for book in books)))
+    _text(feed, "updated", _atom_date(max(book.updated for book in books), None))  # its book's entry warns
     _text(etree.SubElement(feed, f"{_A}author"), "name", config.author)
     for rel in ("self", "start"):
         etree.SubElement(feed, f"{_A}link", rel=rel, href=OPDS_NAME, type=OPDS_TYPE)
@@ -56,7 +60,7 @@ def build_catalog(books: Sequence[CatalogBook], config: Config) -> bytes:
         entry = etree.SubElement(feed, f"{_A}entry")
         _text(entry, "title", book.title)
         _text(entry, "id", book.identifier)
-        _text(entry, "updated", _atom_date(book.updated))
+        _text(entry, "updated", _atom_date(book.updated, book.updated_source))
         _text(etree.SubElement(entry, f"{_A}author"), "name", config.author)
         etree.SubElement(entry, f"{{{_DC}}}language").text = config.language
         etree.SubElement(entry, f"{{{_DC}}}issued").text = book.issued.date().isoformat()
@@ -79,5 +83,5 @@ def _text(parent: etree._Element, name: str, text: str) -> etree._Element:
     return element
 
 
-def _atom_date(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _atom_date(moment: datetime, source: Path | None) -> str:
+    return utc_stamp(in_utc(moment, source, OPDS_NAME))

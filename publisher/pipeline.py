@@ -21,7 +21,7 @@ from .cache import DiskCache, cache_key
 from .config import Config
 from .epub import CHAPTER_LIMIT, BookOutput, book_facts, build_epub
 from .errors import ConfigError
-from .feeds import ARCHIVE_FOLDER, ATOM_NAME, RSS_NAME, build_feeds, last_updated, newest_first
+from .feeds import ARCHIVE_FOLDER, ATOM_NAME, RSS_NAME, build_feeds, newest_first
 from .fonts import FONT_FOLDER, LICENCE_NAME, Drawn, drawn_in, embedded_fonts, font_face_rules, licence_text
 from .jsonfeed import JSON_FEED_NAME, JSON_FEED_TYPE, build_json_feed
 from .l10n import localizer
@@ -44,7 +44,7 @@ from .site import (
 )
 from .state import dump_state, load_state, reconcile
 from .volumes import EPUB_SUFFIX, BookPlan, plan_books
-from .writer import Staging, write_atomically
+from .writer import LEGACY_LOCK_NAME, Staging, write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -182,8 +182,9 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
     with timed("web pages"):
         _web_pages(articles, config, _site_links(plans, config), emit, pages)
     sizes: dict[int, int] = {}
+    books = _books(plans, css, config, cache)
     with timed("books"):
-        for number, pickled in _books(plans, css, config, cache):
+        for number, pickled in books:
             book: BookOutput = pickle.loads(pickled)  # only ever written by this program, into its own cache
             plan = plans[number]
             sizes[number] = len(book.data)
@@ -244,6 +245,13 @@ def _books(plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCac
         chapter_jobs = [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()]
         cache.fill("chapter", chapter_jobs)
     made_aside = parallel.run_each([jobs[number][1] for number in aside], minimum=2)  # the workers start at once
+    return _taken(jobs, aside, made_aside, cache)
+
+
+def _taken(
+    jobs: Sequence[tuple[bytes, Callable[[], bytes]]], aside: list[int], made_aside: Iterator[bytes], cache: DiskCache
+) -> Iterator[tuple[int, bytes]]:
+    """The books made here (or found in the cache) while the workers make theirs, then the workers'."""
     for number, (key, make) in enumerate(jobs):
         if number not in aside:
             yield number, cache.get_or_make("book", key, make)
@@ -305,6 +313,7 @@ def _cover_name(plan: BookPlan, *, thumbnail: bool = False) -> str:
 
 def _catalog_entry(plan: BookPlan, size: int, config: Config) -> CatalogBook:
     facts = book_facts(plan, config)
+    newest = max(plan.articles, key=lambda article: article.updated)
     return CatalogBook(
         identifier=plan.identifier,
         title=facts.title,
@@ -315,7 +324,8 @@ def _catalog_entry(plan: BookPlan, size: int, config: Config) -> CatalogBook:
             "description", range=facts.date_range, articles=facts.count
         ),
         issued=plan.articles[0].published,
-        updated=last_updated(plan.articles),
+        updated=newest.updated,
+        updated_source=newest.source,
         size=size,
     )
 
@@ -345,6 +355,7 @@ def _stale_files(output: Path, names: Collection[str]) -> list[str]:
         (FONT_FOLDER, "*"),
         (ARCHIVE_FOLDER, "*"),
         (COVER_FOLDER, "*"),
+        ("", LEGACY_LOCK_NAME),  # the lock now lives beside the folder: one left inside would be deployed
     ]
     found = []
     for folder, pattern in patterns:

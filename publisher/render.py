@@ -10,6 +10,7 @@ from lxml import etree
 from .article import Article, Block, BlockKind
 from .bidi import foreign_runs
 from .config import Config
+from .dates import rfc3339
 from .l10n import localizer
 
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
@@ -148,7 +149,8 @@ def append_article(
     else:
         dateline = child(header, "p", namespace=namespace, **{"class": "dateline"})
         # Inline: line breaks around the time would become visible spaces.
-        time = etree.SubElement(dateline, f"{namespace}time", datetime=article.published.isoformat())
+        stamp = rfc3339(article.published, article.source, "its page and chapter")
+        time = etree.SubElement(dateline, f"{namespace}time", datetime=stamp)
         time.text = words.date_time(article.published)
     _append_blocks(main, article, config, article.blocks if blocks is None else blocks, namespace=namespace)
     return main

@@ -87,7 +87,7 @@ class OutputHandler(http.server.BaseHTTPRequestHandler):
             return None
         relative = posixpath.normpath("/" + raw).lstrip("/")
         if any(part.startswith(".") for part in relative.split("/")):
-            return None  # hidden files: the build's lock, editors' temporary files
+            return None  # hidden files: staging files, editors' backups, an old build's lock
         root = self.root.resolve()
         try:
             # resolve() follows symlinks: a link that leads out of the root fails the check below.

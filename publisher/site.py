@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from urllib.parse import quote
 
 from babel.core import get_global
@@ -16,6 +18,7 @@ from lxml import etree
 
 from .article import Article
 from .config import Config
+from .dates import rfc3339
 from .l10n import localizer, primary_subtag
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, append_article, append_text, child
 
@@ -70,8 +73,9 @@ def render_article_page(article: Article, config: Config, links: SiteLinks) -> b
     head = html[0]
     _meta_property(head, "og:type", "article")
     _meta_property(head, "og:title", article.title)
-    _meta_property(head, "article:published_time", article.published.isoformat())
-    _meta_property(head, "article:modified_time", article.updated.isoformat())
+    where = page_name(article)
+    _meta_property(head, "article:published_time", rfc3339(article.published, article.source, where))
+    _meta_property(head, "article:modified_time", rfc3339(article.updated, article.source, where))
     masthead = child(body, "header", namespace="", **{"class": "masthead"})
     home = child(
         child(masthead, "p", namespace="", **{"class": "site-title"}),
@@ -137,13 +141,17 @@ def render_sitemap(articles: Sequence[Article], index_pages: Sequence[str], conf
     """The sitemap protocol's `urlset`: every page with the time its content last changed."""
     urlset = etree.Element(f"{{{_SITEMAP_NAMESPACE}}}urlset", nsmap={None: _SITEMAP_NAMESPACE})
     newest = max((article.updated for article in articles), default=None)
-    entries = [(config.base_url + ("" if name == INDEX_NAME else name), newest) for name in index_pages]
-    entries += [(page_url(config, article), article.updated) for article in articles]
-    for location, modified in entries:
+    # The front pages' time is the newest article's, whose own entry gives any warning about it.
+    entries: list[tuple[str, datetime | None, Path | None]] = [
+        (config.base_url + ("" if name == INDEX_NAME else name), newest, None) for name in index_pages
+    ]
+    entries += [(page_url(config, article), article.updated, article.source) for article in articles]
+    for location, modified, source in entries:
         url = etree.SubElement(urlset, f"{{{_SITEMAP_NAMESPACE}}}url")
         etree.SubElement(url, f"{{{_SITEMAP_NAMESPACE}}}loc").text = location
         if modified is not None:
-            etree.SubElement(url, f"{{{_SITEMAP_NAMESPACE}}}lastmod").text = modified.isoformat()
+            lastmod = rfc3339(modified, source, SITEMAP_NAME)
+            etree.SubElement(url, f"{{{_SITEMAP_NAMESPACE}}}lastmod").text = lastmod
     return etree.tostring(urlset, encoding="utf-8", xml_declaration=True, pretty_print=True)
 
 
@@ -191,7 +199,7 @@ def _list_item(listing: etree._Element, article: Article, config: Config) -> Non
     link.tail = None
     append_text(link, article.title, article.direction, config, namespace="")
     dateline = child(item, "p", namespace="", **{"class": "dateline"})
-    time = etree.SubElement(dateline, "time", datetime=article.published.isoformat())
+    time = etree.SubElement(dateline, "time", datetime=rfc3339(article.published, article.source, "the front page"))
     time.text = localizer(article.language, config.digits).date_time(article.published)
     append_text(
         child(item, "p", namespace="", **{"class": "summary"}), article.summary, article.direction, config, namespace=""

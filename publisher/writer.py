@@ -24,24 +24,45 @@ from .errors import OutputError
 
 logger = logging.getLogger(__name__)
 
-LOCK_NAME = ".publisher.lock"
+LOCK_SUFFIX = ".publisher.lock"
+LEGACY_LOCK_NAME = ".publisher.lock"
+"""Where earlier builds kept the lock: inside the output folder, so every deploy uploaded it.
+A build deletes one it finds there, as a file it no longer makes (see `build._stale_files`)."""
 _TEMPORARY_SUFFIX = ".tmp"
 _STAGING_THREADS = 16
 _STAGING_QUEUE = 256
 
 
+def lock_path(output: Path) -> Path:
+    """The lock of the output folder `output`: `.output.publisher.lock` beside `output/`.
+
+    Beside, not inside: whatever copies the output folder to a web host (rsync, a CI artifact)
+    would upload a lock inside it. It is named after the folder's real path (symbolic links and
+    `./` resolved), so every spelling of one folder, relative or absolute, meets the same lock,
+    and it depends on nothing else (not on the state file): two builds writing one folder always
+    exclude each other. `.` is the folder's own name seen from its parent. A file-system root has
+    no parent, so its lock has to be inside it, under a name no other folder's lock can have (a
+    folder cannot be named ""); the build never prunes it.
+    """
+    folder = output.resolve()
+    if folder.parent == folder:
+        return folder / f".{LOCK_SUFFIX}"
+    return folder.parent / f".{folder.name}{LOCK_SUFFIX}"
+
+
 @contextlib.contextmanager
 def locked(output: Path, wait: float) -> Iterator[None]:
-    """Hold the output folder's lock: a second build waits up to `wait` seconds, then stops.
+    """Hold the output folder's lock (see `lock_path`): a second build waits up to `wait` seconds, then stops.
 
     The lock is an OS file lock (fcntl on Linux and macOS, msvcrt on Windows), so it dies with
     its process: a killed build never leaves the folder locked.
     """
     try:
         output.mkdir(parents=True, exist_ok=True)
+        path = lock_path(output)  # after mkdir: resolve() follows links only along paths that exist
     except OSError as error:
         raise OutputError(output, error.strerror or str(error)) from None
-    lock = FileLock(output / LOCK_NAME)
+    lock = FileLock(path)
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -51,7 +72,7 @@ def locked(output: Path, wait: float) -> Iterator[None]:
         except Timeout:
             raise OutputError(output, f"another build is still writing here after {wait:g} s") from None
     except OSError as error:
-        raise OutputError(output / LOCK_NAME, error.strerror or str(error)) from None
+        raise OutputError(path, error.strerror or str(error)) from None
     try:
         yield
     finally:

@@ -12,7 +12,6 @@ from lxml import etree
 
 from publisher.build import BuildResult, build
 from publisher.config import Config
-from publisher.writer import LOCK_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -50,12 +49,8 @@ def build_into(seeds: Path, output: Path, config: Config | None = None) -> Build
 
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
-    """Every published file under `folder` (the build lock is not published) by relative path."""
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != LOCK_NAME
-    }
+    """Every file under `folder` by relative path (the build lock lives beside the folder, not in it)."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def epubcheck_findings(book: Path) -> list[str]:

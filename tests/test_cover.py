@@ -167,3 +167,16 @@ def test_drawing_a_cover_does_not_load_fonttools() -> None:
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
+
+
+def test_a_headline_of_bidi_controls_or_one_endless_word_is_drawn_without_crashing() -> None:
+    # A thousand embedding and isolate controls made Pillow's FreeType rendering crash the process.
+    controls = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200c\u200d" * 80
+    endless = "أخبار" * 400
+    for headline in (controls, endless, controls + " " + endless):
+        with Image.open(io.BytesIO(render_cover(dataclasses.replace(TEXT, headlines=[(headline, "ar")])))) as image:
+            assert image.size == (1600, 2560)
+    # The endless word is cut to the cover's width rather than drawn past its edge.
+    with Image.open(io.BytesIO(render_cover(dataclasses.replace(TEXT, headlines=[(endless, "ar")])))) as image:
+        band = image.crop((0, 1200, 140, 1400))
+        assert band.getcolors() is not None and len(band.getcolors() or []) == 1

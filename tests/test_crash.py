@@ -26,7 +26,7 @@ from publisher.build import build
 from publisher.cli import main
 from publisher.config import Config
 from publisher.errors import OutputError
-from publisher.writer import LOCK_NAME
+from publisher.writer import lock_path
 
 from .helpers import ROOT, make_corpus, make_seeds, tree_bytes
 
@@ -117,7 +117,7 @@ def test_builds_killed_at_random_moments_leave_every_output_whole(tmp_path: Path
                 interrupted += 1
             process.wait()
         for path in output.rglob("*"):
-            if not path.is_file() or path.name == LOCK_NAME:
+            if not path.is_file():
                 continue
             if path.name.startswith("."):
                 assert path.name.endswith(".tmp"), path  # a killed build's staging file, never an output
@@ -133,7 +133,7 @@ def test_builds_killed_at_random_moments_leave_every_output_whole(tmp_path: Path
     # The next build is not stuck on a lock, cleans the staging files up and completes.
     toggle(seeds, 1)
     subprocess.run(command(seeds, output, state, "--wait", "5"), check=True, env=environment)
-    assert not [path for path in output.rglob(".*") if path.name != LOCK_NAME]
+    assert not list(output.rglob(".*"))
 
 
 def test_a_second_build_waits_for_the_first_or_stops_with_a_clear_message(
@@ -142,7 +142,7 @@ def test_a_second_build_waits_for_the_first_or_stops_with_a_clear_message(
     seeds = make_seeds(tmp_path / "seeds")
     output = tmp_path / "output"
     output.mkdir()
-    holder = FileLock(output / LOCK_NAME)
+    holder = FileLock(lock_path(output))
     holder.acquire()
     try:
         status = main(["build", "--seeds", str(seeds), "--output", str(output), "--wait", "0.3"])
@@ -152,7 +152,7 @@ def test_a_second_build_waits_for_the_first_or_stops_with_a_clear_message(
     assert status == 3
     assert "waiting up to 0.3 s" in err
     assert f"error: {output}: cannot write: another build is still writing here after 0.3 s" in err
-    assert sorted(path.name for path in output.iterdir()) == [LOCK_NAME]
+    assert list(output.iterdir()) == []
     # Two real builds at once: both succeed, one after the other.
     runs = [
         subprocess.Popen(command(seeds, output, tmp_path / "state.json"), stderr=subprocess.PIPE, text=True)
@@ -169,7 +169,7 @@ def test_a_killed_build_does_not_leave_the_folder_locked(tmp_path: Path) -> None
     seeds = make_corpus(tmp_path / "seeds", 60)
     output = tmp_path / "output"
     with subprocess.Popen(command(seeds, output, tmp_path / "state.json")) as process:
-        lock = FileLock(output / LOCK_NAME)
+        lock = FileLock(lock_path(output))
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -224,4 +224,4 @@ def test_a_full_disk_or_read_only_folder_leaves_the_previous_outputs_untouched(
         build(seeds, output, Config(volumes="none"))
     assert message in str(raised.value)
     assert tree_bytes(output) == before
-    assert [path.name for path in output.rglob(".*") if path.name != LOCK_NAME] == []
+    assert [path.name for path in output.rglob(".*")] == []

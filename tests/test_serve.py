@@ -27,6 +27,7 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "secret.txt").write_text("outside the output folder", encoding="utf-8")
     (folder / "output" / "escape.txt").symlink_to(folder / "secret.txt")
     (folder / "output" / "empty").mkdir()
+    (folder / "output" / ".editor-backup.html").write_text("a hidden file", encoding="utf-8")
     return folder / "output"
 
 
@@ -113,7 +114,7 @@ def test_head_sends_headers_only(port: int) -> None:
         "/..%5csecret.txt",
         "/escape.txt",  # a symlink out of the output folder
         "/empty/",  # a folder without index.html: no listing
-        "/.publisher.lock",  # hidden files
+        "/.editor-backup.html",  # hidden files
         "/missing.html",
         "/feed.atom%00.txt",
     ],

@@ -1,0 +1,143 @@
+"""Articles at the ends of the dates the reader accepts: published everywhere, each output showing
+the true date where its format can carry it and the nearest one it can elsewhere, with a warning.
+
+One test per bug the property test in test_any_article.py found.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zipfile
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree, html
+
+from publisher.build import build
+from publisher.config import Config
+from publisher.dates import in_utc, rfc3339, rss_time, utc_stamp
+
+OPF = "{http://www.idpf.org/2007/opf}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def build_one(tmp_path: Path, stamp: str, zone: str = "UTC") -> Path:
+    """Build one article dated `stamp` (and nothing else) into every output; the output folder."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "edge.txt").write_text(f"{stamp}\nخبر على حافة التقويم\nنص الخبر.\n", encoding="utf-8")
+    output = tmp_path / "output"
+    result = build(seeds, output, Config(timezone=zone))
+    assert (result.published, result.rejected) == (1, ())
+    return output
+
+
+def time_of(document: etree._Element) -> etree._Element:
+    found = document.find(".//{*}time")
+    assert found is not None
+    return found
+
+
+def dates_of(output: Path) -> dict[str, object]:
+    """The date each output shows for the article (or its book)."""
+    atom = etree.parse(output / "feed.atom").getroot()
+    rss = etree.parse(output / "feed.rss").getroot()
+    page = html.parse(output / "articles" / "edge.html").getroot()
+    with zipfile.ZipFile(output / "news.epub") as book:
+        package = etree.fromstring(book.read("EPUB/content.opf"))
+        chapter = etree.fromstring(book.read("EPUB/articles/edge.xhtml"))
+        zip_times = {info.date_time for info in book.infolist()}
+    return {
+        "atom": atom.findtext(f"{ATOM}entry/{ATOM}published"),
+        "atom updated": atom.findtext(f"{ATOM}updated"),
+        "rss": rss.findtext("channel/item/pubDate"),
+        "rss channel": rss.findtext("channel/lastBuildDate"),
+        "json": json.loads((output / "feed.json").read_bytes())["items"][0]["date_published"],
+        "page": time_of(page).get("datetime"),
+        "front page": time_of(html.parse(output / "index.html").getroot()).get("datetime"),
+        "chapter": time_of(chapter).get("datetime"),
+        "sitemap": [element.text for element in etree.parse(output / "sitemap.xml").iter("{*}lastmod")],
+        "opds": etree.parse(output / "opds.xml").getroot().findtext(f"{ATOM}entry/{ATOM}updated"),
+        "dcterms:modified": package.findtext(f".//{OPF}meta[@property='dcterms:modified']"),
+        "dc:date": package.findtext(".//{http://purl.org/dc/elements/1.1/}date"),
+        "zip": zip_times,
+    }
+
+
+def warned(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name == "publisher.dates"]
+
+
+def test_year_1_in_the_far_east_is_before_year_1_in_utc(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Was: OverflowError from astimezone(UTC) making the book, and the whole build stopped.
+    caplog.set_level(logging.WARNING)
+    dates = dates_of(build_one(tmp_path, "0001-01-01T00:00:00+14:00"))
+    true = "0001-01-01T00:00:00+14:00"
+    assert [dates[key] for key in ("atom", "atom updated", "json", "page", "front page", "chapter")] == [true] * 6
+    assert dates["sitemap"] == [true, true]
+    # UTC cannot go before year 1, nor a zip entry before 1980, nor an RFC 822 date before 1900.
+    assert dates["dcterms:modified"] == dates["dc:date"] == dates["opds"] == "0001-01-01T00:00:00Z"
+    assert dates["zip"] == {(1980, 1, 1, 0, 0, 0)}
+    assert dates["rss"] == dates["rss channel"] == "Mon, 01 Jan 1900 00:00:00 +0000"
+    messages = warned(caplog)
+    assert messages
+    assert all(message.startswith(str(tmp_path / "seeds" / "edge.txt") + ": warning: ") for message in messages)
+    assert any("feed.rss cannot carry the date 0001-01-01T00:00:00+14:00" in message for message in messages)
+    assert any("the zip entries of news.epub" in message for message in messages)
+
+
+def test_year_9999_in_the_far_east_is_after_the_last_zip_date(tmp_path: Path) -> None:
+    # Was: struct.error ("ushort format requires 0 <= number <= 65535") writing the zip entries.
+    dates = dates_of(build_one(tmp_path, "9999-12-31 23:59:59", zone="Pacific/Kiritimati"))
+    assert dates["atom"] == dates["json"] == dates["page"] == dates["chapter"] == "9999-12-31T23:59:59+14:00"
+    assert dates["rss"] == "Fri, 31 Dec 9999 23:59:59 +1400"
+    assert dates["dcterms:modified"] == dates["opds"] == "9999-12-31T09:59:59Z"
+    assert dates["zip"] == {(2107, 12, 31, 23, 59, 58)}
+
+
+def test_year_9999_in_the_far_west_is_after_year_9999_in_utc(tmp_path: Path) -> None:
+    # Was: OverflowError, as for year 1 in the far east.
+    dates = dates_of(build_one(tmp_path, "9999-12-31 23:59:59", zone="Etc/GMT+12"))
+    assert dates["atom"] == dates["json"] == dates["page"] == "9999-12-31T23:59:59-12:00"
+    assert dates["rss"] == "Fri, 31 Dec 9999 23:59:59 -1200"
+    assert dates["dcterms:modified"] == dates["opds"] == "9999-12-31T23:59:59Z"
+    assert dates["zip"] == {(2107, 12, 31, 23, 59, 58)}
+
+
+def test_rss_dates_before_1900_are_clamped_rather_than_misread(tmp_path: Path) -> None:
+    # Was: "Tue, 31 Dec 999 …", which feedparser reads as the year 1999; RFC 5322 wants 1900 or later.
+    output = build_one(tmp_path, "0999-12-31 23:59:59")
+    dates = dates_of(output)
+    assert dates["rss"] == "Mon, 01 Jan 1900 00:00:00 +0000"
+    assert feedparser.parse((output / "feed.rss").read_bytes()).entries[0].published_parsed.tm_year == 1900
+    assert dates["atom"] == "0999-12-31T23:59:59+00:00"
+    # Was: "999-12-31T23:59:59Z" (strftime does not pad the year), which EPUBCheck rejects.
+    assert dates["dcterms:modified"] == dates["dc:date"] == dates["opds"] == "0999-12-31T23:59:59Z"
+
+
+def test_local_mean_time_offsets_are_written_in_utc_where_offsets_need_whole_minutes(tmp_path: Path) -> None:
+    # Riyadh's clocks kept local mean time (+03:06:52) until 1947. Was: "1900-06-01T12:00:00+03:06:52"
+    # in Atom and the pages, and "+030652" in RSS, neither a valid date of its format.
+    output = build_one(tmp_path, "1900-06-01 12:00:00", zone="Asia/Riyadh")
+    dates = dates_of(output)
+    assert dates["atom"] == dates["json"] == dates["page"] == dates["chapter"] == "1900-06-01T08:53:08+00:00"
+    assert dates["rss"] == "Fri, 01 Jun 1900 08:53:08 +0000"
+    # Readers still see the local time the article gives.
+    assert "12:00" in (time_of(html.parse(output / "articles" / "edge.html").getroot()).text or "")
+
+
+def test_a_derived_date_gives_no_warning_of_its_own(caplog: pytest.LogCaptureFixture) -> None:
+    # A feed's `updated` is its newest entry's: that entry's own date already gave the warning.
+    caplog.set_level(logging.WARNING)
+    year_1 = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))
+    assert rss_time(year_1, None, "feed.rss") == datetime(1900, 1, 1, tzinfo=UTC)
+    assert warned(caplog) == []
+    assert rfc3339(year_1, Path("edge.txt"), "feed.atom") == "0001-01-01T00:00:00+14:00"
+    assert utc_stamp(in_utc(year_1, Path("edge.txt"), "news.epub")) == "0001-01-01T00:00:00Z"
+    assert warned(caplog) == [
+        "edge.txt: warning: news.epub cannot carry the date 0001-01-01T00:00:00+14:00; "
+        "it says 0001-01-01T00:00:00+00:00 instead"
+    ]
