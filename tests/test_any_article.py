@@ -45,6 +45,9 @@ EDGES = (
     datetime(1899, 12, 31, 23, 59, 59),
     datetime(999, 12, 31, 23, 59, 59),
     datetime(2025, 3, 31, 15, 8),
+    # Either side of a year's end: with their offsets, in time order they can cross it back and forth.
+    datetime(2024, 12, 31, 23, 30),
+    datetime(2025, 1, 1, 0, 30),
 )
 ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإؤئةىـ"
 PERSIAN = "پچژگکی۰۱۲۳"

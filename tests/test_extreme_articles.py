@@ -219,3 +219,30 @@ def test_a_title_the_cover_cannot_draw_is_left_off_it_with_a_warning(
         f"{tmp_path / 'seeds' / 'titled.txt'}: warning: the cover of news.epub cannot show this title "
         "(raster overflow); it is left off"
     )
+
+
+@pytest.mark.parametrize("volumes", ["year", "month"])
+def test_articles_that_cross_a_year_end_and_back_in_their_offsets_make_one_volume_each(
+    tmp_path: Path, volumes: str
+) -> None:
+    # Was: ValueError "news-2025.epub was made twice in one build". In time order these are
+    # 1 January (+14:00), 31 December (UTC), 1 January (UTC): grouped as they came, 2025 twice.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, stamp in (
+        ("a", "2025-01-01T05:00:00+14:00"),
+        ("b", "2024-12-31T20:00:00Z"),
+        ("c", "2025-01-01T00:30:00Z"),
+    ):
+        (seeds / f"{name}.txt").write_text(f"{stamp}\nخبر {name}\nنص.\n", encoding="utf-8")
+    result = build(seeds, tmp_path / "output", Config(volumes=volumes))
+    assert result.published == 3
+    later, earlier = (
+        ("news-2025.epub", "news-2024.epub") if volumes == "year" else ("news-2025-01.epub", "news-2024-12.epub")
+    )
+    assert sorted(path.name for path in result.outputs if path.suffix == ".epub") == [earlier, later, "news.epub"]
+    chapters = {
+        name: [m for m in epub_members(tmp_path / "output" / name) if m.startswith("EPUB/articles/")]
+        for name in (earlier, later)
+    }
+    assert chapters == {earlier: ["EPUB/articles/b.xhtml"], later: ["EPUB/articles/a.xhtml", "EPUB/articles/c.xhtml"]}
