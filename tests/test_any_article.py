@@ -11,7 +11,7 @@ import email.utils
 import json
 import re
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -30,6 +30,7 @@ ATOM_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\
 RSS_DATE = re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}")
 OPF_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 RSS_FLOOR = datetime(1900, 1, 1, tzinfo=UTC)
+UTC_FIRST, UTC_LAST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 # Pacific/Kiritimati is UTC+14 and Etc/GMT+12 is UTC-12, the two ends of the world; Asia/Riyadh's
 # and Asia/Kathmandu's old dates are in local mean time, an offset with seconds (+03:06:52).
@@ -121,11 +122,13 @@ configs = st.builds(
 
 
 def true_instant_or_clamped(shown: datetime, true: datetime) -> bool:
-    """The date a feed shows is the article's own, unless no date of that format can be (see dates)."""
+    """The date an RFC 3339 output shows is the article's own instant (in UTC when its offset has
+    seconds), unless that instant in UTC is before year 1 or after 9999: then the nearest one."""
     if shown == true:
         return True
-    # Only the ends of the range, where the instant itself is outside year 1 to 9999 in UTC.
-    return true.year in {1, 9999} and shown.year in {1, 9999}
+    offset = true.utcoffset()
+    assert offset is not None
+    return offset % timedelta(minutes=1) != timedelta(0) and shown in {UTC_FIRST, UTC_LAST}
 
 
 def check_outputs(output: Path, config: Config, published: dict[str, datetime]) -> None:
