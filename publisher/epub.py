@@ -28,7 +28,7 @@ from .bookpages import (
 )
 from .cache import NO_CACHE, DiskCache
 from .config import Config
-from .cover import COVER_MEDIA_TYPE, CoverText, render_cover_images
+from .cover import COVER_MEDIA_TYPE, CoverText
 from .dates import clamped, in_utc, utc_stamp
 from .fonts import (
     FONT_MEDIA_TYPE,
@@ -39,6 +39,7 @@ from .fonts import (
     font_face_rules,
     licence_text,
 )
+from .headlines import cover_articles, drawn_cover, headline
 from .l10n import localizer
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, XML_LANG
 from .volumes import BookPlan
@@ -107,7 +108,7 @@ def build_epub(
     book.set_direction(config.direction)
     book.add_author(config.author)
     _add_metadata(book, plan, facts, modified, config)
-    cover_image, thumbnail = render_cover_images(_cover_text(plan, facts, config), cache)
+    cover_image, thumbnail = _cover(plan, facts, config, cache)
     _add_resources(book, stylesheet, fonts, cover_image)
 
     cover_page = _page("cover", COVER_PAGE_NAME, pages[COVER_PAGE_NAME])
@@ -175,17 +176,18 @@ def book_facts(plan: BookPlan, config: Config) -> BookFacts:
     )
 
 
-def _cover_text(plan: BookPlan, facts: BookFacts, config: Config) -> CoverText:
-    newest = sorted(plan.articles, key=lambda article: (article.published, article.slug), reverse=True)[:6]
-    return CoverText(
+def _cover(plan: BookPlan, facts: BookFacts, config: Config, cache: DiskCache) -> tuple[bytes, bytes]:
+    newest = cover_articles(plan.articles)
+    text = CoverText(
         title=config.title,
         subtitle=facts.part or config.subtitle,
         date_range=facts.date_range,
         count=facts.count,
-        headlines=[(article.title, article.language) for article in newest],
+        headlines=[(headline(article.title), article.language) for article in newest],
         imprint=config.author,
         language=config.language,
     )
+    return drawn_cover(text, newest, plan.file_name, cache)
 
 
 def _add_metadata(book: epub.EpubBook, plan: BookPlan, facts: BookFacts, modified: datetime, config: Config) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from lxml import etree
@@ -22,6 +23,9 @@ CHAPTER_FOLDER = "articles"
 _STYLESHEET_HREF = f"../{STYLESHEET_NAME}"
 
 _X = f"{{{XHTML_NAMESPACE}}}"
+# Characters of the title a continuation file repeats. Every part repeats it: a title of 300 KB
+# (one line of a seed under max_article_bytes) over 200 blocks made 240 MB of chapters.
+CONTINUED_TITLE_LIMIT = 200
 
 
 def render_chapter(article: Article, config: Config) -> bytes:
@@ -116,7 +120,8 @@ def serialize(html: etree._Element) -> bytes:
 
 
 def _document(article: Article, config: Config, blocks: Sequence[Block], with_header: bool) -> bytes:
-    html, body = new_document(article.title, article.language, article.direction)
+    title = article.title if with_header else abbreviated(article.title, CONTINUED_TITLE_LIMIT)
+    html, body = new_document(title, article.language, article.direction)
     append_article(body, article, config, blocks, with_header=with_header)
     return serialize(html)
 
@@ -135,7 +140,8 @@ def append_article(
     main = child(parent, "article", namespace=namespace)
     header = child(main, "header", namespace=namespace)
     heading = child(header, "h1", namespace=namespace)
-    append_text(heading, article.title, article.direction, config, namespace)
+    title = article.title if with_header else abbreviated(article.title, CONTINUED_TITLE_LIMIT)
+    append_text(heading, title, article.direction, config, namespace)
     if not with_header:
         # A continuation file still opens with the title, so its headings start at h1 and a
         # reader who lands there knows where they are: "title (continued)".
@@ -165,6 +171,23 @@ def _append_blocks(
         element.tail = "\n"
     if len(parent) and parent.text is None:
         parent.text = "\n"
+
+
+def abbreviated(title: str, limit: int) -> str:
+    """`title` whole, or its first words and "…" when it is longer than `limit` characters.
+
+    Cut at a space when there is one in the second half, and never between a letter and its
+    marks (harakat, Hebrew points), so that the last letter shown is the one the title has.
+    """
+    if len(title) <= limit:
+        return title
+    end = limit
+    space = title.rfind(" ", limit // 2, end)
+    if space > 0:
+        end = space
+    while end > 1 and unicodedata.category(title[end])[0] == "M":
+        end -= 1
+    return title[:end].rstrip() + "…"
 
 
 def child(

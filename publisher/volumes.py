@@ -9,15 +9,16 @@ declares the series it belongs to so that e-reader libraries shelve the volumes 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from typing import TypeVar
 
 from .article import Article
 from .config import Config
 from .l10n import localizer
 
 EPUB_SUFFIX = ".epub"
+Key = TypeVar("Key", int, tuple[int, int])
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +61,13 @@ def _volumes(ordered: tuple[Article, ...], config: Config) -> list[BookPlan]:
     words = localizer(config.language, config.digits)
     groups: list[tuple[str, str | None, tuple[Article, ...]]] = []
     if config.volumes == "year":
-        for year, in_year in groupby(ordered, key=lambda article: article.published.year):
-            groups.append((f"{year:04d}", words.year(year), tuple(in_year)))
+        for year, in_year in _grouped(ordered, lambda article: article.published.year):
+            groups.append((f"{year:04d}", words.year(year), in_year))
     elif config.volumes == "month":
-        for (year, month), in_month in groupby(
-            ordered, key=lambda article: (article.published.year, article.published.month)
+        for (year, month), in_month in _grouped(
+            ordered, lambda article: (article.published.year, article.published.month)
         ):
-            groups.append((f"{year:04d}-{month:02d}", words.month(year, month), tuple(in_month)))
+            groups.append((f"{year:04d}-{month:02d}", words.month(year, month), in_month))
     elif config.volume_size:
         groups.append(("", None, ordered))
     else:
@@ -92,6 +93,19 @@ def _volumes(ordered: tuple[Article, ...], config: Config) -> list[BookPlan]:
                 )
             )
     return plans
+
+
+def _grouped(ordered: tuple[Article, ...], key: Callable[[Article], Key]) -> list[tuple[Key, tuple[Article, ...]]]:
+    """The articles by `key` (a year, a month), in the order of the keys, each group in reading order.
+
+    Not `itertools.groupby`: in the order of time, articles can go back and forth across the end of
+    a month in their own offsets (23:30 -05:00 on 31 March comes after 02:00 +03:00 on 1 April), and
+    the month before would then make a second volume of the same name.
+    """
+    groups: dict[Key, list[Article]] = {}
+    for article in ordered:
+        groups.setdefault(key(article), []).append(article)
+    return [(found, tuple(groups[found])) for found in sorted(groups)]
 
 
 def _chunks(articles: tuple[Article, ...], size: int) -> list[tuple[Article, ...]]:

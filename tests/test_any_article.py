@@ -11,7 +11,7 @@ import email.utils
 import json
 import re
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -30,6 +30,7 @@ ATOM_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\
 RSS_DATE = re.compile(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}")
 OPF_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 RSS_FLOOR = datetime(1900, 1, 1, tzinfo=UTC)
+UTC_FIRST, UTC_LAST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 # Pacific/Kiritimati is UTC+14 and Etc/GMT+12 is UTC-12, the two ends of the world; Asia/Riyadh's
 # and Asia/Kathmandu's old dates are in local mean time, an offset with seconds (+03:06:52).
@@ -45,6 +46,9 @@ EDGES = (
     datetime(1899, 12, 31, 23, 59, 59),
     datetime(999, 12, 31, 23, 59, 59),
     datetime(2025, 3, 31, 15, 8),
+    # Either side of a year's end: with their offsets, in time order they can cross it back and forth.
+    datetime(2024, 12, 31, 23, 30),
+    datetime(2025, 1, 1, 0, 30),
 )
 ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإؤئةىـ"
 PERSIAN = "پچژگکی۰۱۲۳"
@@ -56,8 +60,20 @@ BIDI = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069
 ELSEWHERE = "😀\U0001f1f8\U0001f1e6中\u00a0\u2028\u0085\ufeff\u3000\ufdd0 \t"
 ALPHABET = ARABIC + PERSIAN + HEBREW + LATIN + MARKS + PUNCTUATION + BIDI + ELSEWHERE
 
+# One script at a time, as real titles are (and as the cover draws only what Amiri has), or all mixed.
+SCRIPTS = (
+    ARABIC + MARKS + PUNCTUATION + BIDI + "﷽ﷲ ",
+    ARABIC + PERSIAN + MARKS + BIDI + " ",
+    HEBREW + MARKS + PUNCTUATION + BIDI + " ",
+    LATIN + PUNCTUATION + " ",
+    ALPHABET,
+)
 _characters = st.sampled_from(ALPHABET) | st.characters(exclude_categories=["Cs"], exclude_characters="\r\n")
-_line = st.text(_characters, max_size=60) | st.sampled_from(["<script>alert(1)</script>", "&amp; ]]>", MARKS, BIDI])
+_line = (
+    st.sampled_from(SCRIPTS).flatmap(lambda letters: st.text(st.sampled_from(letters), max_size=60))
+    | st.text(_characters, max_size=60)
+    | st.sampled_from(["<script>alert(1)</script>", "&amp; ]]>", MARKS, BIDI, "﷽"])
+)
 # Now and then a very long line: a title or paragraph of thousands of characters.
 _any_line = _line | _line.map(lambda text: text * 80)
 
@@ -95,6 +111,7 @@ configs = st.builds(
     timezone=st.sampled_from(ZONES),
     language=st.sampled_from(["ar", "ar", "fa", "he", "en"]),
     digits=st.sampled_from(["locale", "western", "native"]),
+    latin_language=st.sampled_from([None, "en"]),
     # Each book costs a cover (about a second): mostly one book, now and then a volume per year or month.
     volumes=st.sampled_from(["none", "none", "year", "month"]),
     volume_size=st.sampled_from([0, 0, 0, 2]),
@@ -105,11 +122,13 @@ configs = st.builds(
 
 
 def true_instant_or_clamped(shown: datetime, true: datetime) -> bool:
-    """The date a feed shows is the article's own, unless no date of that format can be (see dates)."""
+    """The date an RFC 3339 output shows is the article's own instant (in UTC when its offset has
+    seconds), unless that instant in UTC is before year 1 or after 9999: then the nearest one."""
     if shown == true:
         return True
-    # Only the ends of the range, where the instant itself is outside year 1 to 9999 in UTC.
-    return true.year in {1, 9999} and shown.year in {1, 9999}
+    offset = true.utcoffset()
+    assert offset is not None
+    return offset % timedelta(minutes=1) != timedelta(0) and shown in {UTC_FIRST, UTC_LAST}
 
 
 def check_outputs(output: Path, config: Config, published: dict[str, datetime]) -> None:

@@ -93,9 +93,9 @@ def test_hostile_file_names_give_safe_page_names_inside_the_output(hostile: tupl
     assert "with-spaces-in-the-name.html" in pages
     assert "مقال-بأحرف-عربية.html" in pages
     assert "dots-in-the-name.html" in pages
-    # Nothing was written anywhere but the output folder (and the seeds are untouched).
+    # Nothing was written anywhere but the output folder and its lock beside it (the seeds are untouched).
     root = output.parent
-    assert sorted(path.name for path in root.iterdir()) == ["output", "outside.txt", "seeds"]
+    assert sorted(path.name for path in root.iterdir()) == [".output.publisher.lock", "output", "outside.txt", "seeds"]
 
 
 def test_text_that_looks_like_markup_never_becomes_markup_anywhere(hostile: tuple[Path, Path]) -> None:
@@ -208,6 +208,6 @@ def test_nothing_is_written_outside_the_output_folder_whatever_the_names(tmp_pat
     outside = [
         path for path in tmp_path.rglob("*") if not path.is_relative_to(output) and not path.is_relative_to(seeds)
     ]
-    assert outside == [tmp_path / "deep"]
+    assert sorted(outside) == [tmp_path / "deep", tmp_path / "deep" / ".output.publisher.lock"]  # the lock, beside
     for page in (output / "articles").iterdir():
         assert page.resolve().parent == (output / "articles").resolve()

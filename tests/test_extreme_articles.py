@@ -1,7 +1,8 @@
-"""Articles at the ends of the dates the reader accepts: published everywhere, each output showing
-the true date where its format can carry it and the nearest one it can elsewhere, with a warning.
+"""Articles at the ends of what the reader accepts, published everywhere.
 
-One test per bug the property test in test_any_article.py found.
+Dates: each output shows the true date where its format can carry it and the nearest one it can
+elsewhere, with a warning. One test per bug found by the property test in test_any_article.py,
+or while writing it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,20 @@ from pathlib import Path
 import feedparser
 import pytest
 from lxml import etree, html
+from PIL import Image
 
+from publisher import headlines
 from publisher.build import build
+from publisher.cache import NO_CACHE, DiskCache
 from publisher.config import Config
+from publisher.cover import CoverText, render_cover
 from publisher.dates import in_utc, rfc3339, rss_time, utc_stamp
+from publisher.epub import CHAPTER_LIMIT
+from publisher.headlines import headline
+from publisher.reader import parse_article
+from publisher.render import render_chapter_parts
+
+from .helpers import epub_members
 
 OPF = "{http://www.idpf.org/2007/opf}"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -141,3 +152,97 @@ def test_a_derived_date_gives_no_warning_of_its_own(caplog: pytest.LogCaptureFix
         "edge.txt: warning: news.epub cannot carry the date 0001-01-01T00:00:00+14:00; "
         "it says 0001-01-01T00:00:00+00:00 instead"
     ]
+
+
+def test_a_very_long_title_is_not_repeated_whole_in_every_part_of_a_long_chapter() -> None:
+    # Was: every continuation file repeated the whole title (in <title> and <h1>): one 600 KB seed,
+    # a 300,000-letter title over 200 paragraphs, made 240 MB of chapters (and more, out of memory).
+    title = "عنوان " * 50_000
+    text = "2025-01-01 00:00:00\n" + title + "\n" + "\n".join(f"فقرة {n}." for n in range(200)) + "\n"
+    article = parse_article(text.encode(), Path("long_title.txt"), Config())
+    parts = render_chapter_parts(article, Config(), CHAPTER_LIMIT)
+    assert len(parts) == 2
+    assert article.title.encode() in parts[0]
+    assert len(parts[1]) < 20_000
+    continued = etree.fromstring(parts[1]).findtext(".//{*}h1") or ""
+    assert continued.startswith("عنوان عنوان") and "…" in continued
+    assert sum(len(part) for part in parts) < 3 * len(text.encode())  # the first part: <title> and <h1>
+
+
+def build_titled(tmp_path: Path, title: str) -> Path:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "titled.txt").write_text(f"2025-03-31 15:08:00\n{title}\nنص الخبر.\n", encoding="utf-8")
+    (seeds / "other.txt").write_text("2025-03-30 10:00:00\nخبر آخر\nنص.\n", encoding="utf-8")
+    result = build(seeds, tmp_path / "output", Config(volumes="none"))
+    assert (result.published, result.rejected) == (2, ())
+    return tmp_path / "output"
+
+
+def test_a_title_with_the_basmala_ligature_is_drawn_on_the_cover_in_letters(tmp_path: Path) -> None:
+    # Was: OSError "raster overflow" from FreeType drawing U+FDFD on the cover, and no build.
+    output = build_titled(tmp_path, "﷽ بيان الافتتاح")
+    with Image.open(output / "covers" / "news.png") as cover:
+        cover.verify()
+    # Everywhere else the title is as written.
+    assert "﷽ بيان الافتتاح".encode() in epub_members(output / "news.epub")["EPUB/articles/titled.xhtml"]
+    assert feedparser.parse((output / "feed.atom").read_bytes()).entries[0].title == "﷽ بيان الافتتاح"
+    assert headline("﷽ بيان") == "بسم الله الرحمن الرحيم بيان"
+
+
+def test_a_title_of_one_enormous_word_is_cut_before_the_cover_draws_it(tmp_path: Path) -> None:
+    # Was: PIL's DecompressionBombError drawing a 300,000-letter word as one headline line.
+    output = build_titled(tmp_path, "ب" * 300_000)
+    with Image.open(output / "covers" / "news.png") as cover:
+        cover.verify()
+    assert len(headline("ب" * 300_000)) <= 201
+
+
+def test_a_title_the_cover_cannot_draw_is_left_off_it_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Whatever else Pillow may refuse some day: the book is made, its cover without that title.
+    real = render_cover
+
+    def refusing(text: CoverText, cache: DiskCache = NO_CACHE) -> bytes:
+        if any("عصي" in line for line, _ in text.headlines):
+            raise OSError("raster overflow")
+        return real(text, cache)
+
+    monkeypatch.setattr(headlines, "render_cover", refusing)
+    caplog.set_level(logging.WARNING)
+    output = build_titled(tmp_path, "عنوان عصي على الرسم")
+    with Image.open(output / "covers" / "news.png") as cover:
+        cover.verify()
+    [message] = [record.getMessage() for record in caplog.records if record.name == "publisher.headlines"]
+    assert message == (
+        f"{tmp_path / 'seeds' / 'titled.txt'}: warning: the cover of news.epub cannot show this title "
+        "(raster overflow); it is left off"
+    )
+
+
+@pytest.mark.parametrize("volumes", ["year", "month"])
+def test_articles_that_cross_a_year_end_and_back_in_their_offsets_make_one_volume_each(
+    tmp_path: Path, volumes: str
+) -> None:
+    # Was: ValueError "news-2025.epub was made twice in one build". In time order these are
+    # 1 January (+14:00), 31 December (UTC), 1 January (UTC): grouped as they came, 2025 twice.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, stamp in (
+        ("a", "2025-01-01T05:00:00+14:00"),
+        ("b", "2024-12-31T20:00:00Z"),
+        ("c", "2025-01-01T00:30:00Z"),
+    ):
+        (seeds / f"{name}.txt").write_text(f"{stamp}\nخبر {name}\nنص.\n", encoding="utf-8")
+    result = build(seeds, tmp_path / "output", Config(volumes=volumes))
+    assert result.published == 3
+    later, earlier = (
+        ("news-2025.epub", "news-2024.epub") if volumes == "year" else ("news-2025-01.epub", "news-2024-12.epub")
+    )
+    assert sorted(path.name for path in result.outputs if path.suffix == ".epub") == [earlier, later, "news.epub"]
+    chapters = {
+        name: [m for m in epub_members(tmp_path / "output" / name) if m.startswith("EPUB/articles/")]
+        for name in (earlier, later)
+    }
+    assert chapters == {earlier: ["EPUB/articles/b.xhtml"], later: ["EPUB/articles/a.xhtml", "EPUB/articles/c.xhtml"]}
