@@ -22,7 +22,7 @@ from publisher import headlines
 from publisher.build import build
 from publisher.cache import NO_CACHE, DiskCache
 from publisher.config import Config
-from publisher.cover import CoverText, render_cover
+from publisher.cover import CoverText, render_cover_images
 from publisher.dates import in_utc, rfc3339, rss_time, utc_stamp
 from publisher.epub import CHAPTER_LIMIT
 from publisher.headlines import headline
@@ -202,14 +202,14 @@ def test_a_title_the_cover_cannot_draw_is_left_off_it_with_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Whatever else Pillow may refuse some day: the book is made, its cover without that title.
-    real = render_cover
+    real = render_cover_images
 
-    def refusing(text: CoverText, cache: DiskCache = NO_CACHE) -> bytes:
+    def refusing(text: CoverText, cache: DiskCache = NO_CACHE) -> tuple[bytes, bytes]:
         if any("عصي" in line for line, _ in text.headlines):
             raise OSError("raster overflow")
         return real(text, cache)
 
-    monkeypatch.setattr(headlines, "render_cover", refusing)
+    monkeypatch.setattr(headlines, "render_cover_images", refusing)
     caplog.set_level(logging.WARNING)
     output = build_titled(tmp_path, "عنوان عصي على الرسم")
     with Image.open(output / "covers" / "news.png") as cover:
