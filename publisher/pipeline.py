@@ -171,20 +171,22 @@ class Outputs:
 def _render_everything(articles: Sequence[Article], config: Config, cache: DiskCache, emit: Outputs) -> None:
     """Make every output and hand each to `emit` as soon as it is made."""
     css = stylesheet()
+    plans = plan_books(articles, config)
+    books = _Books(plans, css, config, cache)  # the small ones start on the workers at once
     with timed("feeds and archives"):
         feeds = build_feeds(articles, config)
         emit(ATOM_NAME, feeds.atom)
         emit(RSS_NAME, feeds.rss)
         emit.make("archive", feeds.archives)
         emit(JSON_FEED_NAME, build_json_feed(articles, config))
-    plans = plan_books(articles, config)
     pages = PageCharacters(cache, emit.staging.output)
     with timed("web pages"):
         _web_pages(articles, config, _site_links(plans, config), emit, pages)
+    with timed("render the chapters"):
+        books.fill_chapters()
     sizes: dict[int, int] = {}
-    books = _books(plans, css, config, cache)
     with timed("books"):
-        for number, pickled in books:
+        for number, pickled in books.taken():
             book: BookOutput = pickle.loads(pickled)  # only ever written by this program, into its own cache
             plan = plans[number]
             sizes[number] = len(book.data)
@@ -209,55 +211,55 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
         emit(STYLESHEET_NAME, css)
 
 
-def _books(plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCache) -> Iterator[tuple[int, bytes]]:
-    """Each book pickled, with its number in `plans`, as it is taken: from the cache, or made.
+class _Books:
+    """The build's books, each pickled, taken from the cache or made.
 
     A book is kept whole: most rebuilds change one volume, never the others. Small books are made
-    side by side in the workers, while this process makes the large ones: a blog's seven year
-    volumes each cost about as much as the next (a cover, two font cuts, the zip), whatever their
-    size. A large book is made here, one at a time, from chapters filled in the cache first on
-    every core: side by side in workers, three volumes of 3,300 articles took 1.5-2.3 s less (of
-    16-18 s) but all the processes together needed 860-920 MB instead of 430 (measured). A worker
-    cannot use the cache (SQLite connections must not cross a fork): it renders its books'
-    chapters itself, and what it makes reaches the cache inside the book it returns.
+    side by side in the workers, from the moment the plans are known, while this process makes
+    the feeds, the pages and then the large books: a blog's seven year volumes each cost about as
+    much as the next (a cover, two font cuts, the zip), whatever their size. A large book is made
+    here, one at a time, from chapters filled in the cache first on every core: side by side in
+    workers, three volumes of 3,300 articles took 1.5-2.3 s less (of 16-18 s) but all the
+    processes together needed 860-920 MB instead of 430 (measured). A worker cannot use the cache
+    (SQLite connections must not cross a fork): it renders its books' chapters itself, and what
+    it makes reaches the cache inside the book it returns.
     """
 
-    def chapter_parts(article: Article) -> list[bytes]:
-        key = cache_key(article, config)
-        whole = cache.get_or_make("chapter", key, functools.partial(render_chapter, article, config))
-        return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=whole)
+    def __init__(self, plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCache) -> None:
+        def chapter_parts(article: Article) -> list[bytes]:
+            key = cache_key(article, config)
+            whole = cache.get_or_make("chapter", key, functools.partial(render_chapter, article, config))
+            return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=whole)
 
-    jobs = [
-        (
-            cache_key(plan.file_name, plan.identifier, plan.part, plan.position, plan.articles, config, css),
-            functools.partial(_pickled_book, plan, chapter_parts, css, config, cache),
-        )
-        for plan in plans
-    ]
-    missing = [number for number, (key, _) in enumerate(jobs) if not cache.has("book", key)]
-    aside = [number for number in missing if len(plans[number].articles) <= SIDE_BY_SIDE_ARTICLES]
-    if len(aside) < 2 or parallel.workers() < 2:
-        aside = []
-    with timed("render the chapters"):
-        to_make = {
-            article.id: article for number in missing if number not in aside for article in plans[number].articles
-        }
-        chapter_jobs = [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()]
-        cache.fill("chapter", chapter_jobs)
-    made_aside = parallel.run_each([jobs[number][1] for number in aside], minimum=2)  # the workers start at once
-    return _taken(jobs, aside, made_aside, cache)
+        self.plans, self.config, self.cache = plans, config, cache
+        self.jobs = [
+            (
+                cache_key(plan.file_name, plan.identifier, plan.part, plan.position, plan.articles, config, css),
+                functools.partial(_pickled_book, plan, chapter_parts, css, config, cache),
+            )
+            for plan in plans
+        ]
+        self.missing = [number for number, (key, _) in enumerate(self.jobs) if not cache.has("book", key)]
+        aside = [number for number in self.missing if len(plans[number].articles) <= SIDE_BY_SIDE_ARTICLES]
+        self.aside = aside if len(aside) >= 2 and parallel.workers() >= 2 else []
+        self.made_aside = parallel.run_each([self.jobs[number][1] for number in self.aside], minimum=2)
 
+    def fill_chapters(self) -> None:
+        """Render the chapters of the books made here into the cache, on every core."""
+        here = [self.plans[number] for number in self.missing if number not in self.aside]
+        to_make = {article.id: article for plan in here for article in plan.articles}
+        config = self.config
+        jobs = [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()]
+        self.cache.fill("chapter", jobs)
 
-def _taken(
-    jobs: Sequence[tuple[bytes, Callable[[], bytes]]], aside: list[int], made_aside: Iterator[bytes], cache: DiskCache
-) -> Iterator[tuple[int, bytes]]:
-    """The books made here (or found in the cache) while the workers make theirs, then the workers'."""
-    for number, (key, make) in enumerate(jobs):
-        if number not in aside:
-            yield number, cache.get_or_make("book", key, make)
-    for number, pickled in zip(aside, made_aside, strict=True):
-        cache.put("book", jobs[number][0], pickled)
-        yield number, pickled
+    def taken(self) -> Iterator[tuple[int, bytes]]:
+        """Each book with its number in the plans: those made here first, then the workers'."""
+        for number, (key, make) in enumerate(self.jobs):
+            if number not in self.aside:
+                yield number, self.cache.get_or_make("book", key, make)
+        for number, pickled in zip(self.aside, self.made_aside, strict=True):
+            self.cache.put("book", self.jobs[number][0], pickled)
+            yield number, pickled
 
 
 SIDE_BY_SIDE_ARTICLES = 500
