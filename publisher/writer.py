@@ -112,6 +112,7 @@ class Staging:
         self._staged: list[tuple[Path, Path]] = []
         self._pool = ThreadPoolExecutor(max_workers=_STAGING_THREADS)
         self._committed = False
+        self._listings: dict[Path, frozenset[str]] = {}
         _remove_leftovers(output)
 
     def __enter__(self) -> Staging:
@@ -129,12 +130,27 @@ class Staging:
             raise ValueError(f"{name} was made twice in one build")
         self.names.add(name)
         path = self.output / name
-        if _unchanged(path, data):
+        if path.name in self._present(path.parent) and _unchanged(path, data):
             return
         self._pending.append((self._pool.submit(_stage, path, data, durable=True), path))
         # Bounded: the bytes of at most this many files wait in memory for their turn on disk.
         while len(self._pending) > _STAGING_QUEUE:
             self._settle_oldest()
+
+    def _present(self, folder: Path) -> frozenset[str]:
+        """The names in `folder` when the build began to write there: a file not among them is new.
+
+        One listing per folder instead of a look at each file: in a cold build, looking for each
+        of 1,000 pages that did not exist took 0.3 s, the folder busy with the files being staged.
+        """
+        present = self._listings.get(folder)
+        if present is None:
+            try:
+                present = frozenset(os.listdir(folder))  # noqa: PTH208  # names as strings, no Path each
+            except OSError:
+                present = frozenset()
+            self._listings[folder] = present
+        return present
 
     def keep(self, name: str) -> None:
         """Count `output/name` among this build's files as it is, without its bytes."""
