@@ -262,7 +262,7 @@ class _Books:
             yield number, pickled
 
 
-SIDE_BY_SIDE_ARTICLES = 500
+SIDE_BY_SIDE_ARTICLES = 1000
 """Books of at most this many articles are made in the workers when two or more are missing."""
 
 
