@@ -182,8 +182,6 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
     pages = PageCharacters(cache, emit.staging.output)
     with timed("web pages"):
         _web_pages(articles, config, _site_links(plans, config), emit, pages)
-    with timed("render the chapters"):
-        books.fill_chapters()
     sizes: dict[int, int] = {}
     with timed("books"):
         for number, pickled in books.taken():
@@ -226,9 +224,13 @@ class _Books:
     """
 
     def __init__(self, plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCache) -> None:
+        prefetched: dict[bytes, bytes] = {}
+
         def chapter_parts(article: Article) -> list[bytes]:
             key = cache_key(article, config)
-            whole = cache.get_or_make("chapter", key, functools.partial(render_chapter, article, config))
+            whole = prefetched.get(key)
+            if whole is None:
+                whole = cache.get_or_make("chapter", key, functools.partial(render_chapter, article, config))
             return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=whole)
 
         self.plans, self.config, self.cache = plans, config, cache
@@ -242,15 +244,24 @@ class _Books:
         self.missing = [number for number, (key, _) in enumerate(self.jobs) if not cache.has("book", key)]
         aside = [number for number in self.missing if len(plans[number].articles) <= SIDE_BY_SIDE_ARTICLES]
         self.aside = aside if len(aside) >= 2 and parallel.workers() >= 2 else []
+        # Every missing book's chapters, each rendered once on every core and kept: the collection
+        # and the volumes share them. The workers' books take theirs from memory, handed over by
+        # the fork, since a worker cannot read the cache (rendered again there, the 1,000 chapters
+        # of a 1,000-article collection and its volumes cost a second of a cold build, measured).
+        with timed("render the chapters"):
+            to_make = {article.id: article for number in self.missing for article in plans[number].articles}
+            cache.fill(
+                "chapter",
+                [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()],
+            )
+        for number in self.aside:
+            for article in plans[number].articles:
+                key = cache_key(article, config)
+                found = prefetched.get(key) or cache.get("chapter", key)
+                if found is not None:
+                    prefetched[key] = found
         self.made_aside = parallel.run_each([self.jobs[number][1] for number in self.aside], minimum=2)
-
-    def fill_chapters(self) -> None:
-        """Render the chapters of the books made here into the cache, on every core."""
-        here = [self.plans[number] for number in self.missing if number not in self.aside]
-        to_make = {article.id: article for plan in here for article in plan.articles}
-        config = self.config
-        jobs = [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()]
-        self.cache.fill("chapter", jobs)
+        prefetched.clear()  # the workers have their copies; should they not have started, the cache has them
 
     def taken(self) -> Iterator[tuple[int, bytes]]:
         """Each book with its number in the plans: those made here first, then the workers'."""

@@ -248,9 +248,9 @@ def test_stages_are_reported_in_order_and_timed_with_verbose(
     build(make_seeds(tmp_path / "seeds"), tmp_path / "output", Config(volumes="none"), progress=stages.append)
     assert stages == [
         "read the seeds",
+        "render the chapters",
         "feeds and archives",
         "web pages",
-        "render the chapters",
         "books",
         "write",
     ]
