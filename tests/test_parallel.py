@@ -150,7 +150,9 @@ def test_small_books_made_side_by_side_in_workers_are_those_one_process_makes(
     build(seeds, tmp_path / "both", Config(), cache=tmp_path / "cache")
     makers = {message.split()[0]: int(message.split()[-1]) for message in caplog.messages if "made in" in message}
     assert len(makers) == 8 and os.getpid() not in makers.values(), makers
+    caplog.clear()
     build(seeds, tmp_path / "warm", Config(), cache=tmp_path / "cache")  # the books the workers made, cached
+    assert [message for message in caplog.messages if "made in" in message] == []  # none made again
     monkeypatch.setattr(parallel, "workers", lambda: 0)
     build(seeds, tmp_path / "one", Config())
     assert len(list((tmp_path / "one").glob("*.epub"))) == 8
