@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 LOCK_SUFFIX = ".publisher.lock"
 LEGACY_LOCK_NAME = ".publisher.lock"
 """Where earlier builds kept the lock: inside the output folder, so every deploy uploaded it.
-A build deletes one it finds there, as a file it no longer makes (see `build._stale_files`)."""
+A build deletes one it finds there, as a file it no longer makes (see `pipeline._stale_files`)."""
 _TEMPORARY_SUFFIX = ".tmp"
 _STAGING_THREADS = 16
 _STAGING_QUEUE = 256
