@@ -6,6 +6,7 @@ import codecs
 import difflib
 import re
 import tomllib
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -150,10 +151,19 @@ def _check(key: str, value: Any, path: Path | None) -> Any:
     return value if check is None else check(value, path)
 
 
-def _non_empty(key: str) -> Callable[[str, Path | None], str]:
+def _text(key: str, *, required: bool) -> Callable[[str, Path | None], str]:
+    """A line of text shown to readers: XML cannot carry controls, and the cover cannot draw line breaks."""
+
     def check(value: str, path: Path | None) -> str:
-        if not value.strip():
+        if required and not value.strip():
             raise ConfigError(f"'{key}' must not be empty", path)
+        for character in value:
+            if character != "\t" and (
+                unicodedata.category(character) in {"Cc", "Zl", "Zp"} or character in "\ufffe\uffff"
+            ):
+                raise ConfigError(
+                    f"'{key}' must be one line without control characters, not one with U+{ord(character):04X}", path
+                )
         return value
 
     return check
@@ -204,8 +214,10 @@ def _id_namespace(value: str, path: Path | None) -> uuid.UUID:
 
 
 _STRING_CHECKS: dict[str, Callable[[str, Path | None], Any]] = {
-    "title": _non_empty("title"),
-    "author": _non_empty("author"),
+    "title": _text("title", required=True),
+    "subtitle": _text("subtitle", required=False),
+    "author": _text("author", required=True),
+    "rights": _text("rights", required=False),
     "base_url": _url("base_url", "https://example.org/news/"),
     "websub_hub": _url("websub_hub", "https://pubsubhubbub.appspot.com/"),
     "language": _language,

@@ -39,7 +39,7 @@ from .fonts import (
     font_face_rules,
     licence_text,
 )
-from .headlines import cover_articles, drawn_cover, headline
+from .headlines import cover_articles, drawn_cover, headline, spelled_out
 from .l10n import localizer
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, XML_LANG
 from .volumes import BookPlan
@@ -178,13 +178,14 @@ def book_facts(plan: BookPlan, config: Config) -> BookFacts:
 
 def _cover(plan: BookPlan, facts: BookFacts, config: Config, cache: DiskCache) -> tuple[bytes, bytes]:
     newest = cover_articles(plan.articles)
+    subtitle = facts.part or config.subtitle
     text = CoverText(
-        title=config.title,
-        subtitle=facts.part or config.subtitle,
+        title=spelled_out(config.title),
+        subtitle=None if subtitle is None else spelled_out(subtitle),
         date_range=facts.date_range,
         count=facts.count,
         headlines=[(headline(article.title), article.language) for article in newest],
-        imprint=config.author,
+        imprint=spelled_out(config.author),
         language=config.language,
     )
     return drawn_cover(text, newest, plan.file_name, cache)

@@ -38,9 +38,15 @@ def cover_articles(articles: Sequence[Article]) -> list[Article]:
     return sorted(articles, key=lambda article: (article.published, article.slug), reverse=True)[:HEADLINES]
 
 
+def spelled_out(text: str) -> str:
+    """`text` with the glyphs FreeType cannot draw at the cover's sizes spelled out (the site's
+    title, subtitle and author too: U+FDFD is as wide at 250 px in the masthead as in a headline)."""
+    return text.translate(_SPELLED_OUT)
+
+
 def headline(title: str) -> str:
     """`title` as the cover can draw it."""
-    return abbreviated(title.translate(_SPELLED_OUT), _HEADLINE_LIMIT)
+    return abbreviated(spelled_out(title), _HEADLINE_LIMIT)
 
 
 def drawn_cover(

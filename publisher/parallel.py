@@ -17,6 +17,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections import deque
@@ -118,6 +119,10 @@ def _adopt(jobs: Sequence[Callable[[], object]]) -> None:
     """In a new worker: the jobs it will be given by number."""
     global _jobs  # noqa: PLW0603  # a worker's own copy, set once as it starts
     _jobs = jobs
+    # Ctrl-C reaches every process of the terminal's group: a worker it stopped in the middle of
+    # the pool's queue left the build hanging at exit (the pool's lock never released). The build
+    # process alone takes the interrupt, and its pools end their workers as it leaves.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_chunk(start: int, stop: int) -> list[_Outcome]:

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 LOCK_SUFFIX = ".publisher.lock"
 LEGACY_LOCK_NAME = ".publisher.lock"
 """Where earlier builds kept the lock: inside the output folder, so every deploy uploaded it.
-A build deletes one it finds there, as a file it no longer makes (see `build._stale_files`)."""
+A build deletes one it finds there, as a file it no longer makes (see `pipeline._stale_files`)."""
 _TEMPORARY_SUFFIX = ".tmp"
 _STAGING_THREADS = 16
 _STAGING_QUEUE = 256
@@ -176,6 +176,7 @@ class Staging:
             _commit(temporary, path)
             changed.append(path)
         self._staged.clear()
+        emptied: set[Path] = set()
         for name in sorted(prune):
             stale = self.output / name
             try:
@@ -185,6 +186,11 @@ class Staging:
             except OSError as error:
                 raise OutputError(stale, error.strerror or str(error)) from None
             changed.append(stale)
+            if stale.parent != self.output:
+                emptied.add(stale.parent)
+        for folder in sorted(emptied, reverse=True):  # a folder the build no longer fills (fonts/ without embed_font)
+            with contextlib.suppress(OSError):  # not empty: someone's own files are in it
+                folder.rmdir()
         return changed
 
     def _settle_oldest(self) -> None:

@@ -128,6 +128,16 @@ def test_pages_of_deleted_articles_are_removed(tmp_path: Path) -> None:
     ]
 
 
+def test_a_folder_the_build_no_longer_fills_is_removed(tmp_path: Path) -> None:
+    # Was: embed_font = false left an empty fonts/ that a build without the cache did not make.
+    seeds = make_seeds(tmp_path / "seeds")
+    build_into(seeds, tmp_path / "output")
+    build_into(seeds, tmp_path / "output", Config(embed_font=False))
+    build_into(seeds, tmp_path / "fresh", Config(embed_font=False))
+    assert not (tmp_path / "output" / "fonts").exists()
+    assert tree_bytes(tmp_path / "output") == tree_bytes(tmp_path / "fresh")
+
+
 def test_configuration_changes_the_output(tmp_path: Path) -> None:
     seeds = make_seeds(tmp_path / "seeds")
     build_into(seeds, tmp_path / "output", Config(title="Other title", base_url="https://example.org/x/"))

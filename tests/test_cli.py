@@ -71,6 +71,11 @@ def test_warnings_go_to_stderr_and_do_not_change_the_exit_status(
         ('base_url = "example.org"\n', "'base_url' must be an absolute http(s) URL"),
         ("feed_size = 0\n", "'feed_size' must be a whole number of at least 1"),
         ("title = \n", "not valid TOML"),
+        # Were tracebacks: feedgen refuses controls, raqm a line break on the cover.
+        ('title = "A\\u0001B"\n', "'title' must be one line without control characters, not one with U+0001"),
+        ('subtitle = "A\\u0085B"\n', "'subtitle' must be one line without control characters, not one with U+0085"),
+        ('author = "A\\u2029B"\n', "'author' must be one line without control characters, not one with U+2029"),
+        ('rights = "A\\uFFFEB"\n', "'rights' must be one line without control characters, not one with U+FFFE"),
     ],
 )
 def test_a_bad_configuration_is_exit_status_2(

@@ -190,6 +190,23 @@ def test_a_title_with_the_basmala_ligature_is_drawn_on_the_cover_in_letters(tmp_
     assert headline("﷽ بيان") == "بسم الله الرحمن الرحيم بيان"
 
 
+@pytest.mark.parametrize("key", ["title", "subtitle", "author"])
+def test_the_basmala_ligature_in_the_configuration_is_drawn_on_the_cover_in_letters(tmp_path: Path, key: str) -> None:
+    # Was: OSError "raster overflow" from the masthead or the footer, and no build at all (the
+    # headlines' fallback left the article's headline off, blaming it, and failed again).
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("2025-03-31 15:08:00\nخبر\nنص الخبر.\n", encoding="utf-8")
+    result = build(
+        seeds,
+        tmp_path / "output",
+        {"title": Config(title="﷽"), "subtitle": Config(subtitle="﷽"), "author": Config(author="﷽")}[key],
+    )
+    assert (result.published, result.rejected) == (1, ())
+    with Image.open(tmp_path / "output" / "covers" / "news.png") as cover:
+        cover.verify()
+
+
 def test_a_title_of_one_enormous_word_is_cut_before_the_cover_draws_it(tmp_path: Path) -> None:
     # Was: PIL's DecompressionBombError drawing a 300,000-letter word as one headline line.
     output = build_titled(tmp_path, "ب" * 300_000)

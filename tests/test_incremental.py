@@ -129,3 +129,20 @@ def test_a_page_damaged_by_hand_is_restored_though_its_article_did_not_change(tm
     other.write_text(other.read_text(encoding="utf-8") + "فقرة أضيفت.\n", encoding="utf-8")
     rebuild(site)
     assert page.read_bytes() == expected
+
+
+def test_a_kept_page_whose_characters_left_the_cache_still_reaches_the_web_font(tmp_path: Path) -> None:
+    # The ledger (in the manifest) can outlive the cache's entries: a deleted or damaged
+    # entries.sqlite, or entries dropped while other outputs were built. A page kept as it is must
+    # then tell its characters from its file, or the site's subsets lose what only it draws.
+    site = _corpus_site(tmp_path)
+    (site[0] / "unique.txt").write_text("2023-06-01 10:00:00\nخبر ڤ ۞\nنص فيه ڭ وۓ.\n", encoding="utf-8")
+    rebuild(site)
+    for entries in site[2].glob("entries.sqlite*"):
+        entries.unlink()
+    edited = site[0] / "article_0040.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "فقرة أضيفت.\n", encoding="utf-8")
+    rebuild(site)
+    cold = tmp_path / "cold"
+    build(site[0], cold, CONFIG, state_path=site[2].parent / "state.json")
+    assert tree_bytes(site[1]) == tree_bytes(cold)
