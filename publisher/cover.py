@@ -170,17 +170,21 @@ class _Band:
 
 _MOST_DRAWN = 400
 """More characters than any line of the cover can show: raqm is never handed a longer text."""
-_EMBEDDINGS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+# Explicit embeddings, overrides and isolates are dropped; U+FDFD (﷽, the basmala as one glyph of
+# Amiri, 780 px wide at 250 px) is spelled out: FreeType overflows its rasterizer on it ("raster
+# overflow", found by drawing every glyph of Amiri), and it has no Unicode decomposition.
+_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_FOR_DRAWING = str.maketrans({**dict.fromkeys(map(ord, _CONTROLS)), 0xFDFD: "بسم الله الرحمن الرحيم"})
 
 
 def _for_drawing(text: str) -> str:
-    """`text` as the cover draws it: without explicit embeddings, overrides and isolates, and cut short.
+    """`text` as the cover draws it: what FreeType cannot draw replaced, and cut short.
 
-    Each line is drawn in one direction by raqm's own bidi algorithm, so those controls change
+    Each line is drawn in one direction by raqm's own bidi algorithm, so the controls change
     nothing drawn; and a headline of a thousand of them crashed Pillow (a segmentation fault in
     FreeType's rendering, Pillow 13.0, found by the whole-build property test).
     """
-    return text.translate(_EMBEDDINGS)[:_MOST_DRAWN]
+    return text.translate(_FOR_DRAWING)[:_MOST_DRAWN]
 
 
 def render_cover(text: CoverText, cache: DiskCache = NO_CACHE) -> bytes:
@@ -222,7 +226,7 @@ def _draw_cover(text: CoverText) -> Image.Image:
 
     language = text.language
     with _Band(image, 0, _MASTHEAD_BOTTOM + 1) as band:
-        title_size = 250 if len(text.title) <= 12 else 170
+        title_size = 250 if len(_for_drawing(text.title)) <= 12 else 170
         y = 230 if text.subtitle is None else 150
         title_font = _font("Amiri-Bold.ttf", title_size)
         y = band.line(text.title, title_font, y, _WHITE_INDEX, language=language, align="center")

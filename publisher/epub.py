@@ -39,7 +39,7 @@ from .fonts import (
     font_face_rules,
     licence_text,
 )
-from .headlines import cover_articles, drawn_cover, headline, spelled_out
+from .headlines import cover_articles, drawn_cover, headline
 from .l10n import localizer
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, XML_LANG
 from .volumes import BookPlan
@@ -180,12 +180,12 @@ def _cover(plan: BookPlan, facts: BookFacts, config: Config, cache: DiskCache) -
     newest = cover_articles(plan.articles)
     subtitle = facts.part or config.subtitle
     text = CoverText(
-        title=spelled_out(config.title),
-        subtitle=None if subtitle is None else spelled_out(subtitle),
+        title=config.title,
+        subtitle=subtitle,
         date_range=facts.date_range,
         count=facts.count,
         headlines=[(headline(article.title), article.language) for article in newest],
-        imprint=spelled_out(config.author),
+        imprint=config.author,
         language=config.language,
     )
     return drawn_cover(text, newest, plan.file_name, cache)

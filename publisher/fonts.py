@@ -137,18 +137,12 @@ def licence_text() -> bytes:
     return resources.files("fontpkg_amiri").joinpath("LICENSE").read_bytes()
 
 
-@functools.cache
-def covered(file_name: str) -> frozenset[int]:
-    """The code points the font has a glyph for (its character map, read by HarfBuzz)."""
-    return frozenset(hb.Face(_source(file_name)).unicodes)
-
-
 def _table(face: hb.Face, tag: str) -> bytes:
     return bytes(face.reference_table(tag).data)
 
 
 def _layout_features(face: hb.Face) -> list[str]:
-    """The tags of every feature in the font's GSUB and GPOS FeatureLists.
+    """The tags of every feature the font's GSUB and GPOS offer, for any script and language.
 
     HarfBuzz keeps only its own default features unless told otherwise: that drops Amiri's
     stylistic sets and `pnum`. And `invert()` on that default set keeps every feature *but* the
@@ -156,19 +150,23 @@ def _layout_features(face: hb.Face) -> list[str]:
     """
     tags: set[str] = set()
     for table in ("GSUB", "GPOS"):
-        data = _table(face, table)
-        if len(data) < 10:
-            continue
-        (feature_list,) = struct.unpack_from(">H", data, 6)  # OpenType common table header
-        (count,) = struct.unpack_from(">H", data, feature_list)
-        for number in range(count):
-            record = feature_list + 2 + 6 * number  # Tag, then a 16-bit offset
-            tags.add(data[record : record + 4].decode("latin-1"))
+        for script in range(len(face.get_table_script_tags(table))):
+            languages = len(face.get_script_language_tags(table, script))
+            for language in (_DEFAULT_LANGUAGE, *range(languages)):
+                tags.update(face.get_language_feature_tags(table, script, language))
     return sorted(tags)
 
 
+_DEFAULT_LANGUAGE = 0xFFFF
+"""HarfBuzz's index of a script's default language system."""
+
+
 def _name_records(face: hb.Face) -> tuple[set[int], set[int]]:
-    """Every name id and language id in the name table: the OFL requires the copyright and licence."""
+    """Every name id and language id in the name table: the OFL requires the copyright and licence.
+
+    Read from the table itself: HarfBuzz's `list_names()` gives languages as BCP 47 tags, and the
+    subsetter wants the table's own platform language ids.
+    """
     data = _table(face, "name")
     (count,) = struct.unpack_from(">H", data, 2)
     records = [struct.unpack_from(">HHHHHH", data, 6 + 12 * number) for number in range(count)]

@@ -4,7 +4,7 @@ The cover (`cover`) draws the newest titles with Pillow, raqm and FreeType, whic
 text outright: FreeType overflows its rasterizer on U+FDFD (﷽, the basmala as one glyph of
 Amiri, 780 px wide at the cover's size: "raster overflow"), and Pillow refuses to draw a word of
 300,000 letters (its mask would be a "decompression bomb"). So a title reaches the cover cut to
-what two lines can show, with such glyphs spelled out as the words they stand for; and should
+what two lines can show (the cover spells such glyphs out as the words they stand for); and should
 the drawing still fail on some title, the cover is drawn without it, and the book is made.
 """
 
@@ -26,9 +26,6 @@ HEADLINES = 6
 """How many of the newest titles a cover lists (fewer fit when they are long)."""
 # Two lines of the cover's headline type hold well under this; what is cut would not be shown.
 _HEADLINE_LIMIT = 200
-# Glyphs FreeType cannot rasterize at the cover's sizes (found by drawing every glyph of Amiri),
-# drawn as the words they stand for. U+FDFD has no Unicode decomposition to take them from.
-_SPELLED_OUT = str.maketrans({"\ufdfd": "بسم الله الرحمن الرحيم"})
 # What Pillow raises for text it cannot lay out or draw (raqm_layout() failed, raster overflow...).
 _DRAWING_ERRORS = (OSError, RuntimeError, ValueError)
 
@@ -38,15 +35,9 @@ def cover_articles(articles: Sequence[Article]) -> list[Article]:
     return sorted(articles, key=lambda article: (article.published, article.slug), reverse=True)[:HEADLINES]
 
 
-def spelled_out(text: str) -> str:
-    """`text` with the glyphs FreeType cannot draw at the cover's sizes spelled out (the site's
-    title, subtitle and author too: U+FDFD is as wide at 250 px in the masthead as in a headline)."""
-    return text.translate(_SPELLED_OUT)
-
-
 def headline(title: str) -> str:
-    """`title` as the cover can draw it."""
-    return abbreviated(spelled_out(title), _HEADLINE_LIMIT)
+    """`title` cut to what two lines of the cover can show (the cover replaces what it cannot draw)."""
+    return abbreviated(title, _HEADLINE_LIMIT)
 
 
 def drawn_cover(

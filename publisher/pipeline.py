@@ -147,7 +147,7 @@ class Outputs:
         """Each (output name, cache key, maker): skipped when the file already holds what that key
         made last time, else taken from the cache or made (the missing ones on every core).
         `characters`, if given, is told what each of these pages draws."""
-        needed: list[tuple[str, bytes, Callable[[], bytes]]] = []
+        needed: list[tuple[str, bytes, bytes, Callable[[], bytes]]] = []
         for name, key, make in jobs:
             fingerprint = self.cache.fingerprint(kind, key)
             if self.ledger.unchanged(name, fingerprint.hex()):
@@ -155,17 +155,17 @@ class Outputs:
                 if characters is not None:
                     characters.kept(name, fingerprint)
             elif characters is not None:
-                needed.append((name, key, functools.partial(_with_characters, make)))
+                needed.append((name, key, fingerprint, functools.partial(_with_characters, make)))
             else:
-                needed.append((name, key, make))
-        made = self.cache.get_or_make_each(kind, [(key, make) for _, key, make in needed])
-        for (name, key, _), data in zip(needed, made, strict=True):
+                needed.append((name, key, fingerprint, make))
+        made = self.cache.get_or_make_each(kind, [(key, make) for _, key, _, make in needed])
+        for (name, _, fingerprint, _), data in zip(needed, made, strict=True):
             if characters is None:
                 self.staging.add(name, data)
                 continue
             page, drawn = pickle.loads(data)  # only ever written by this program, into its own cache
             self.staging.add(name, page)
-            characters.made(self.cache.fingerprint(kind, key), drawn)
+            characters.made(fingerprint, drawn)
 
 
 def _render_everything(articles: Sequence[Article], config: Config, cache: DiskCache, emit: Outputs) -> None:
