@@ -30,10 +30,10 @@ from .cache import NO_CACHE, DiskCache
 from .config import Config
 from .cover import COVER_MEDIA_TYPE, CoverText
 from .dates import clamped, in_utc, utc_stamp
+from .drawn import DrawnUnion
 from .fonts import (
     FONT_MEDIA_TYPE,
     LICENCE_NAME,
-    DrawnUnion,
     FontFile,
     embedded_fonts,
     font_face_rules,

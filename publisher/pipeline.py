@@ -19,10 +19,11 @@ from .article import Article
 from .build import BuildResult
 from .cache import DiskCache, cache_key
 from .config import Config
+from .drawn import Drawn, Rendered, drawn_in
 from .epub import CHAPTER_LIMIT, BookOutput, book_facts, build_epub
 from .errors import ConfigError
 from .feeds import ARCHIVE_FOLDER, ATOM_NAME, RSS_NAME, build_feeds, newest_first
-from .fonts import FONT_FOLDER, LICENCE_NAME, Drawn, drawn_in, embedded_fonts, font_face_rules, licence_text
+from .fonts import FONT_FOLDER, LICENCE_NAME, embedded_fonts, font_face_rules, licence_text
 from .jsonfeed import JSON_FEED_NAME, JSON_FEED_TYPE, build_json_feed
 from .l10n import localizer
 from .manifest import Ledger
@@ -121,10 +122,10 @@ class PageCharacters:
         self.drawn |= Drawn.decode(found)
 
 
-def _with_characters(make: Callable[[], bytes]) -> bytes:
-    """A page and what it draws, pickled together (in a worker: the parse runs on every core)."""
+def _with_characters(make: Callable[[], Rendered]) -> bytes:
+    """A page and what it draws, pickled together (made in a worker, on every core)."""
     page = make()
-    return pickle.dumps((page, drawn_in(page, html=True).encode()))
+    return pickle.dumps((page.data, page.drawn.encode()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,34 +139,39 @@ class Outputs:
     def __call__(self, name: str, data: bytes) -> None:
         self.staging.add(name, data)
 
-    def make(
-        self,
-        kind: str,
-        jobs: Sequence[tuple[str, bytes, Callable[[], bytes]]],
-        characters: PageCharacters | None = None,
-    ) -> None:
+    def make(self, kind: str, jobs: Sequence[tuple[str, bytes, Callable[[], bytes]]]) -> None:
         """Each (output name, cache key, maker): skipped when the file already holds what that key
-        made last time, else taken from the cache or made (the missing ones on every core).
-        `characters`, if given, is told what each of these pages draws."""
+        made last time, else taken from the cache or made (the missing ones on every core)."""
+        needed = [
+            (name, key, make) for name, key, make in jobs if not self._kept(name, self.cache.fingerprint(kind, key))
+        ]
+        made = self.cache.get_or_make_each(kind, [(key, make) for _, key, make in needed])
+        for (name, _, _), data in zip(needed, made, strict=True):
+            self.staging.add(name, data)
+
+    def make_pages(
+        self, kind: str, jobs: Sequence[tuple[str, bytes, Callable[[], Rendered]]], characters: PageCharacters
+    ) -> None:
+        """`make` for web pages: `characters` is told what each page draws, kept or made."""
         needed: list[tuple[str, bytes, bytes, Callable[[], bytes]]] = []
         for name, key, make in jobs:
             fingerprint = self.cache.fingerprint(kind, key)
-            if self.ledger.unchanged(name, fingerprint.hex()):
-                self.staging.keep(name)
-                if characters is not None:
-                    characters.kept(name, fingerprint)
-            elif characters is not None:
-                needed.append((name, key, fingerprint, functools.partial(_with_characters, make)))
+            if self._kept(name, fingerprint):
+                characters.kept(name, fingerprint)
             else:
-                needed.append((name, key, fingerprint, make))
+                needed.append((name, key, fingerprint, functools.partial(_with_characters, make)))
         made = self.cache.get_or_make_each(kind, [(key, make) for _, key, _, make in needed])
         for (name, _, fingerprint, _), data in zip(needed, made, strict=True):
-            if characters is None:
-                self.staging.add(name, data)
-                continue
             page, drawn = pickle.loads(data)  # only ever written by this program, into its own cache
             self.staging.add(name, page)
             characters.made(fingerprint, drawn)
+
+    def _kept(self, name: str, fingerprint: bytes) -> bool:
+        """Whether `name` is already what `fingerprint` made last time; if so it is kept as it is."""
+        if self.ledger.unchanged(name, fingerprint.hex()):
+            self.staging.keep(name)
+            return True
+        return False
 
 
 def _render_everything(articles: Sequence[Article], config: Config, cache: DiskCache, emit: Outputs) -> None:
@@ -288,7 +294,7 @@ def _web_pages(
         )
         for article in articles
     ]
-    emit.make("page", pages, characters)
+    emit.make_pages("page", pages, characters)
     # Front pages shift as articles arrive, but an edit changes only the page listing it.
     chunks = index_chunks(newest_first(articles), config)
     fronts = [
@@ -299,7 +305,7 @@ def _web_pages(
         )
         for number, chunk in enumerate(chunks, start=1)
     ]
-    emit.make("index", fronts, characters)
+    emit.make_pages("index", fronts, characters)
     emit(SITEMAP_NAME, render_sitemap(newest_first(articles), [name for name, _, _ in fronts], config))
 
 

@@ -19,6 +19,7 @@ from lxml import etree
 from .article import Article
 from .config import Config
 from .dates import rfc3339
+from .drawn import Rendered, drawn_by
 from .l10n import localizer, primary_subtag
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, append_article, append_text, child
 
@@ -59,7 +60,7 @@ def index_name(number: int) -> str:
     return INDEX_NAME if number == 1 else f"index-{number}{PAGE_SUFFIX}"
 
 
-def render_article_page(article: Article, config: Config, links: SiteLinks) -> bytes:
+def render_article_page(article: Article, config: Config, links: SiteLinks) -> Rendered:
     """The article's web page: the chapter's `<article>` inside the site's header and footer."""
     html, body = _page(
         title=f"{article.title} – {config.title}",
@@ -88,16 +89,7 @@ def render_article_page(article: Article, config: Config, links: SiteLinks) -> b
     main = child(body, "main", namespace="")
     append_article(main, article, config, namespace="")
     _footer(body, config, links, prefix="../")
-    return _serialize(html)
-
-
-def render_index_pages(articles: Sequence[Article], config: Config, links: SiteLinks) -> dict[str, bytes]:
-    """`index.html`, `index-2.html`…: the articles newest first, `config.page_size` per page."""
-    chunks = index_chunks(articles, config)
-    return {
-        index_name(number): render_index_page(chunk, number, len(chunks), config, links)
-        for number, chunk in enumerate(chunks, start=1)
-    }
+    return _rendered(html)
 
 
 def index_chunks(articles: Sequence[Article], config: Config) -> list[Sequence[Article]]:
@@ -106,7 +98,7 @@ def index_chunks(articles: Sequence[Article], config: Config) -> list[Sequence[A
     return [articles[start : start + size] for start in range(0, len(articles), size)] or [[]]
 
 
-def render_index_page(chunk: Sequence[Article], number: int, total: int, config: Config, links: SiteLinks) -> bytes:
+def render_index_page(chunk: Sequence[Article], number: int, total: int, config: Config, links: SiteLinks) -> Rendered:
     """Front page `number` of `total`, listing `chunk`."""
     words = localizer(config.language, config.digits)
     name = index_name(number)
@@ -134,7 +126,7 @@ def render_index_page(chunk: Sequence[Article], number: int, total: int, config:
     if total > 1:
         _pager(main, number, total, config)
     _footer(body, config, links, prefix="")
-    return _serialize(html)
+    return _rendered(html)
 
 
 def render_sitemap(articles: Sequence[Article], index_pages: Sequence[str], config: Config) -> bytes:
@@ -259,5 +251,7 @@ def _open_graph_locale(language: str) -> str:
     return f"{parts[0]}_{parts[-1]}" if len(parts) > 1 else parts[0]
 
 
-def _serialize(html: etree._Element) -> bytes:
-    return etree.tostring(html, method="html", encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"
+def _rendered(html: etree._Element) -> Rendered:
+    """The page, and what it draws read from its tree: parsing the bytes again cost as much as making them."""
+    data = etree.tostring(html, method="html", encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"
+    return Rendered(data, drawn_by(html))

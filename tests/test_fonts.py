@@ -241,7 +241,7 @@ def test_the_committed_site_and_book_have_every_character_they_draw() -> None:
 
 def test_the_title_element_is_not_drawn_with_amiri(tmp_path: Path) -> None:
     # The browser draws <title> in its own font: characters only the title has stay out.
-    from publisher.fonts import drawn_in
+    from publisher.drawn import drawn_in
 
     page = (
         b"<html><head><title>\xe2\x84\xa2 title only</title></head><body><p>\xd8\xa8</p><h2>\xd8\xaa</h2></body></html>"
@@ -252,7 +252,7 @@ def test_the_title_element_is_not_drawn_with_amiri(tmp_path: Path) -> None:
 
 
 def test_the_stylesheet_sets_bold_only_where_the_font_cutter_knows(shaping_output: Path) -> None:
-    from publisher.fonts import BOLD_RULES, BOLD_TAGS
+    from publisher.drawn import BOLD_RULES, BOLD_TAGS
 
     css = resources.files("publisher").joinpath("data", "style.css").read_text(encoding="utf-8")
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)

@@ -11,6 +11,7 @@ from publisher import parallel, pipeline
 from publisher.article import Article
 from publisher.build import build
 from publisher.config import Config
+from publisher.drawn import Rendered
 from publisher.errors import ArticleError
 from publisher.site import SiteLinks
 
@@ -105,7 +106,7 @@ def test_after_one_edit_only_that_articles_page_is_made(tmp_path: Path, monkeypa
     made: list[str] = []
     render = pipeline.render_article_page  # type: ignore[attr-defined]
 
-    def counted(article: Article, config: Config, links: SiteLinks) -> bytes:
+    def counted(article: Article, config: Config, links: SiteLinks) -> Rendered:
         made.append(article.source.name)
         return render(article, config, links)
 
