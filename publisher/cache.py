@@ -81,7 +81,10 @@ def article_digest(article: Article) -> str:
     # (half the time, measured). Each block's kind, line and length make the joining unambiguous.
     shape = tuple((block.kind.value, block.line, len(block.text)) for block in article.blocks)
     fields = (article.id, article.slug, article.title, article.published, article.updated)
-    hashed = hashlib.sha256(repr((*fields, article.language, article.direction, article.source, shape)).encode())
+    derived = (article.characters, article.heading_characters)  # from the text, but a field like any other
+    hashed = hashlib.sha256(
+        repr((*fields, article.language, article.direction, article.source, shape, derived)).encode()
+    )
     hashed.update("".join(block.text for block in article.blocks).encode())
     digest = hashed.hexdigest()
     _digests[id(article)] = (article, digest)

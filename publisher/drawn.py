@@ -7,20 +7,16 @@ reader's library shows in the system's font.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lxml import etree
+
+from .article import Article
 
 BOLD_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "th")
 """Elements every browser and reading system sets in bold by default (the HTML rendering rules)."""
 BOLD_RULES = ("nav li > span",)
 """The selectors that our stylesheet sets in bold, beside `BOLD_TAGS`; a test keeps the two in step."""
-# What is drawn is the body: the <title> goes to the browser's tab or the reader's library, in
-# the system's font. Bold text is that of the elements above, and their descendants.
-_BOLD_ELEMENTS = tuple(f"{{*}}{tag}" for tag in BOLD_TAGS)  # {*}: in any namespace, or none (HTML)
-_NAV_LABELS = etree.XPath("//*[local-name()='nav']//*[local-name()='li']/*[local-name()='span']")
-_ALT_TEXTS = etree.XPath("//*[local-name()='body']//@alt")
 _HTML_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True)
 
 
@@ -52,28 +48,66 @@ class Rendered:
     drawn: Drawn
 
 
-def _shown_texts(root: etree._Element) -> tuple[str, list[str]]:
-    """The text a document's body draws (with its `alt` texts), and the pieces of it drawn in bold."""
-    body = next(root.iter("{*}body"), None)
-    if body is None:
-        return "", []
-    # libxml2 joins the text itself: a join of itertext() in Python took three times as long.
-    text = etree.tostring(body, method="text", encoding="unicode", with_tail=False) + "".join(_ALT_TEXTS(root))
-    bold = [
-        etree.tostring(element, method="text", encoding="unicode", with_tail=False)
-        for element in (*body.iter(*_BOLD_ELEMENTS), *_NAV_LABELS(root))
-    ]
-    return text, bold
+class _Texts:
+    """The texts of a document's body, gathered in one walk: all of them, and those set in bold.
+
+    What is drawn is the body: the `<title>` goes to the browser's tab or the reader's library, in
+    the system's font. Bold text is that of `BOLD_TAGS` and `BOLD_RULES` and their descendants.
+    """
+
+    def __init__(self, skipped: frozenset[etree._Element]) -> None:
+        self.regular: list[str] = []
+        self.bold: list[str] = []
+        self._skipped = skipped
+
+    def add(self, text: str | None, *, bold: bool) -> None:
+        if text:
+            self.regular.append(text)
+            if bold:
+                self.bold.append(text)
+
+    def walk(self, element: etree._Element, *, bold: bool, in_nav: bool) -> None:
+        name = _local_name(element)
+        for item in element:
+            if isinstance(item.tag, str) and item not in self._skipped:  # not a comment, not the article's own
+                child = _local_name(item)
+                child_bold = bold or child in BOLD_TAGS or (child == "span" and name == "li" and in_nav)
+                self.add(item.get("alt"), bold=False)
+                self.add(item.text, bold=child_bold)
+                self.walk(item, bold=child_bold, in_nav=in_nav or child == "nav")
+            self.add(item.tail, bold=bold)
 
 
-def drawn_by(root: etree._Element) -> Drawn:
+def _local_name(element: etree._Element) -> str:
+    return str(element.tag).rpartition("}")[2]
+
+
+def drawn_by(root: etree._Element, own: Article | None = None) -> Drawn:
     """What the document whose tree is `root` draws: its body's text and `alt` texts.
 
     The regular set holds every character, bold ones too: a reading system that cannot apply the
-    weight draws them in the regular style.
+    weight draws them in the regular style. With `own`, the article the document's `<article>`
+    shows whole (a web page, a chapter): its title and blocks are not walked, their characters
+    are the article's own, found once when it was read (a set of a text's characters costs
+    about 40 ns a character, and they are most of the text).
     """
-    text, bold = _shown_texts(root)
-    return Drawn(frozenset(text), frozenset("".join(bold)))
+    body = next(root.iter("{*}body"), None)
+    if body is None:
+        return Drawn()
+    skipped: frozenset[etree._Element] = frozenset()
+    shown = next(body.iter("{*}article"), None) if own is not None else None
+    if shown is not None:
+        header = [item for item in shown if _local_name(item) == "header"]
+        titles = [item for item in header[0] if _local_name(item) == "h1"] if header else []
+        skipped = frozenset([*titles, *(item for item in shown if _local_name(item) != "header")])
+    texts = _Texts(skipped)
+    texts.add(body.text, bold=False)
+    texts.walk(body, bold=False, in_nav=False)
+    regular, bold = frozenset("".join(texts.regular)), frozenset("".join(texts.bold))
+    if own is not None and shown is not None:
+        regular |= frozenset(own.characters)
+        bold |= frozenset(own.heading_characters)
+    return Drawn(regular, bold)
 
 
 def drawn_in(document: bytes, *, html: bool = False) -> Drawn:
@@ -83,30 +117,3 @@ def drawn_in(document: bytes, *, html: bool = False) -> Drawn:
 
 def _parsed(document: bytes, *, html: bool) -> etree._Element:
     return etree.fromstring(document, _HTML_PARSER) if html else etree.fromstring(document)
-
-
-class DrawnUnion:
-    """What many documents draw together, such as a book's: `drawn_in` of each, united, but faster.
-
-    A set of a text's characters costs about 40 ns a character in Python (a new object for each
-    non-Latin one); most of a book's chapters add no character the earlier ones lacked, so each
-    text is first searched, in C, for characters not seen yet: 17 ms for a thousand chapters
-    instead of 190 (measured).
-    """
-
-    def __init__(self) -> None:
-        self._regular: set[str] = set()
-        self._bold: set[str] = set()
-        self._unseen: re.Pattern[str] | None = None
-
-    def add(self, document: bytes) -> None:
-        text, bold = _shown_texts(_parsed(document, html=False))
-        fresh = self._unseen.findall(text) if self._unseen is not None else text
-        if fresh:
-            self._regular.update(fresh)
-            self._unseen = re.compile("[^" + "".join(re.escape(character) for character in sorted(self._regular)) + "]")
-        for piece in bold:
-            self._bold.update(piece)
-
-    def drawn(self) -> Drawn:
-        return Drawn(frozenset(self._regular), frozenset(self._bold))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,7 @@ from .cache import NO_CACHE, DiskCache
 from .config import Config
 from .cover import COVER_MEDIA_TYPE, CoverText
 from .dates import clamped, in_utc, utc_stamp
-from .drawn import DrawnUnion
+from .drawn import Drawn, Rendered, drawn_in
 from .fonts import (
     FONT_MEDIA_TYPE,
     LICENCE_NAME,
@@ -50,8 +50,8 @@ CHAPTER_LIMIT = 250_000
 _ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
 _ZIP_END = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
 
-ChapterParts = Callable[[Article], list[bytes]]
-"""An article's chapter as one or more XHTML documents (more when it is very long)."""
+ChapterParts = Callable[[Article], list[Rendered]]
+"""An article's chapter as one or more XHTML documents (more when it is very long), with what each draws."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +80,11 @@ def build_epub(
     modified = in_utc(newest.updated, newest.source, f"the modification date of {plan.file_name}")
     facts = book_facts(plan, config)
 
-    chapters: list[tuple[str, bytes]] = []
-    entries = []
-    for article in articles:
-        parts = chapter_parts(article)
-        chapters.extend((chapter_name(article, number), data) for number, data in enumerate(parts, start=1))
-        entries.append(
-            ContentsEntry(article.title, chapter_name(article), article.language, article.direction, article.published)
-        )
+    chapters, drawn = _chapters(articles, chapter_parts)
+    entries = [
+        ContentsEntry(article.title, chapter_name(article), article.language, article.direction, article.published)
+        for article in articles
+    ]
     pages = {
         COVER_PAGE_NAME: render_cover_page(facts, words, config),
         TITLE_PAGE_NAME: render_title_page(facts, config),
@@ -95,10 +92,9 @@ def build_epub(
     }
     fonts: tuple[FontFile, ...] = ()
     if config.embed_font:
-        drawn = DrawnUnion()
-        for document in (*pages.values(), *(data for _, data in chapters)):
-            drawn.add(document)
-        fonts = embedded_fonts(drawn.drawn(), cache)
+        for page in pages.values():
+            drawn |= drawn_in(page)
+        fonts = embedded_fonts(drawn, cache)
         stylesheet = font_face_rules(fonts).encode() + b"\n" + stylesheet
 
     book = epub.EpubBook()
@@ -135,6 +131,20 @@ def build_epub(
     writer.process()
     writer.write()
     return BookOutput(buffer.getvalue(), fonts, cover_image, thumbnail)
+
+
+def _chapters(articles: Sequence[Article], chapter_parts: ChapterParts) -> tuple[list[tuple[str, bytes]], Drawn]:
+    """Each chapter document's name and bytes, and what they draw together."""
+    chapters: list[tuple[str, bytes]] = []
+    regular: set[str] = set()
+    bold: set[str] = set()
+    for article in articles:
+        parts = chapter_parts(article)
+        chapters.extend((chapter_name(article, number), part.data) for number, part in enumerate(parts, start=1))
+        for part in parts:
+            regular |= part.drawn.regular
+            bold |= part.drawn.bold
+    return chapters, Drawn(frozenset(regular), frozenset(bold))
 
 
 def _add_resources(book: epub.EpubBook, stylesheet: bytes, fonts: tuple[FontFile, ...], cover_image: bytes) -> None:

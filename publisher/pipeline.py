@@ -20,7 +20,7 @@ from .build import BuildResult
 from .cache import DiskCache, cache_key
 from .config import Config
 from .drawn import Drawn, Rendered, drawn_in
-from .epub import CHAPTER_LIMIT, BookOutput, book_facts, build_epub
+from .epub import CHAPTER_LIMIT, BookOutput, ChapterParts, book_facts, build_epub
 from .errors import ConfigError
 from .feeds import ARCHIVE_FOLDER, ATOM_NAME, RSS_NAME, build_feeds, newest_first
 from .fonts import FONT_FOLDER, LICENCE_NAME, embedded_fonts, font_face_rules, licence_text
@@ -120,6 +120,12 @@ class PageCharacters:
             found = drawn_in((self.output / name).read_bytes(), html=True).encode()
             self.cache.put("page-characters", fingerprint, found)
         self.drawn |= Drawn.decode(found)
+
+
+def _pickled_chapter(article: Article, config: Config) -> bytes:
+    """An article's chapter and what it draws, as the cache keeps them (made on every core)."""
+    chapter = render_chapter(article, config)
+    return pickle.dumps((chapter.data, chapter.drawn.encode()))
 
 
 def _with_characters(make: Callable[[], Rendered]) -> bytes:
@@ -232,12 +238,13 @@ class _Books:
     def __init__(self, plans: Sequence[BookPlan], css: bytes, config: Config, cache: DiskCache) -> None:
         prefetched: dict[bytes, bytes] = {}
 
-        def chapter_parts(article: Article) -> list[bytes]:
+        def chapter_parts(article: Article) -> list[Rendered]:
             key = cache_key(article, config)
             whole = prefetched.get(key)
             if whole is None:
-                whole = cache.get_or_make("chapter", key, functools.partial(render_chapter, article, config))
-            return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=whole)
+                whole = cache.get_or_make("chapter", key, functools.partial(_pickled_chapter, article, config))
+            data, drawn = pickle.loads(whole)  # only ever written by this program, into its own cache
+            return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=Rendered(data, Drawn.decode(drawn)))
 
         self.plans, self.config, self.cache = plans, config, cache
         self.jobs = [
@@ -258,7 +265,7 @@ class _Books:
             to_make = {article.id: article for number in self.missing for article in plans[number].articles}
             cache.fill(
                 "chapter",
-                [(cache_key(a, config), functools.partial(render_chapter, a, config)) for a in to_make.values()],
+                [(cache_key(a, config), functools.partial(_pickled_chapter, a, config)) for a in to_make.values()],
             )
         for number in self.aside:
             for article in plans[number].articles:
@@ -310,7 +317,7 @@ def _web_pages(
 
 
 def _pickled_book(  # the arguments of build_epub, for functools.partial
-    plan: BookPlan, chapter_parts: Callable[[Article], list[bytes]], css: bytes, config: Config, cache: DiskCache
+    plan: BookPlan, chapter_parts: ChapterParts, css: bytes, config: Config, cache: DiskCache
 ) -> bytes:
     pickled = pickle.dumps(build_epub(plan, chapter_parts, css, config, cache))
     # EbookLib's book and items refer to each other: without a collection now, each volume's

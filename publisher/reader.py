@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from .article import Article, Block, BlockKind
+from .article import Article, Block, BlockKind, own_characters
 from .cache import NO_CACHE, DiskCache, cache_key
 from .config import Config
 from .errors import ArticleError, ConfigError, display_path
@@ -211,6 +211,7 @@ def parse_article(data: bytes, path: Path, config: Config) -> Article:
     if not blocks:
         logger.warning("%s:%d: warning: article has a title but no text", display_path(path), title_line)
     language = detect_language(" ".join([title, *(block.text for block in blocks)]), config.language)
+    characters, heading_characters = own_characters(title, blocks)
     return Article(
         id=article_id(path.stem, config.id_namespace),
         slug=slug_for(path.stem),
@@ -221,6 +222,8 @@ def parse_article(data: bytes, path: Path, config: Config) -> Article:
         direction=config.direction if language == config.language else direction_of(language),
         blocks=blocks,
         source=path,
+        characters=characters,
+        heading_characters=heading_characters,
     )
 
 

@@ -12,6 +12,7 @@ from .article import Article, Block, BlockKind
 from .bidi import foreign_runs
 from .config import Config
 from .dates import rfc3339
+from .drawn import Rendered, drawn_by
 from .l10n import localizer
 
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
@@ -28,35 +29,38 @@ _X = f"{{{XHTML_NAMESPACE}}}"
 CONTINUED_TITLE_LIMIT = 200
 
 
-def render_chapter(article: Article, config: Config) -> bytes:
+def render_chapter(article: Article, config: Config) -> Rendered:
     """The article as one polyglot XHTML5 document: valid XML for EPUB readers, and HTML for browsers.
 
     No XML declaration (UTF-8 is the default for both) and no empty elements, so the same bytes
     are a correct EPUB content document and a correct `text/html` page.
     """
-    return _document(article, config, article.blocks, with_header=True)
+    html = _document(article, config, article.blocks, with_header=True)
+    return Rendered(serialize(html), drawn_by(html, own=article))
 
 
-def render_chapter_parts(article: Article, config: Config, limit: int, whole: bytes | None = None) -> list[bytes]:
+def render_chapter_parts(article: Article, config: Config, limit: int, whole: Rendered | None = None) -> list[Rendered]:
     """The chapter, cut at block boundaries into documents of at most about `limit` bytes.
 
     Older reading systems load a whole content document at once; a very long article in one
     file makes them slow or makes them fail. The first part carries the title and dateline.
     """
     whole = whole if whole is not None else render_chapter(article, config)
-    if len(whole) <= limit:
+    if len(whole.data) <= limit:
         return [whole]
     groups: list[list[Block]] = [[]]
-    size = len(_document(article, config, (), with_header=True))
+    size = len(serialize(_document(article, config, (), with_header=True)))
     for block in article.blocks:
         # Markup around a block's text adds little; the text's UTF-8 length dominates.
         cost = len(block.text.encode()) * 2 + 64
         if groups[-1] and size + cost > limit:
             groups.append([])
-            size = len(_document(article, config, (), with_header=False))
+            size = len(serialize(_document(article, config, (), with_header=False)))
         groups[-1].append(block)
         size += cost
-    return [_document(article, config, group, with_header=number == 0) for number, group in enumerate(groups)]
+    parts = [_document(article, config, group, with_header=number == 0) for number, group in enumerate(groups)]
+    # Each part shows only some of the article, and a continuation "(continued)": walked whole.
+    return [Rendered(serialize(part), drawn_by(part)) for part in parts]
 
 
 @functools.lru_cache(maxsize=256)  # each entry goes into an Atom and an RSS document, one after the other
@@ -119,11 +123,11 @@ def serialize(html: etree._Element) -> bytes:
     return etree.tostring(html, encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"
 
 
-def _document(article: Article, config: Config, blocks: Sequence[Block], with_header: bool) -> bytes:
+def _document(article: Article, config: Config, blocks: Sequence[Block], with_header: bool) -> etree._Element:
     title = article.title if with_header else abbreviated(article.title, CONTINUED_TITLE_LIMIT)
     html, body = new_document(title, article.language, article.direction)
     append_article(body, article, config, blocks, with_header=with_header)
-    return serialize(html)
+    return html
 
 
 def append_article(

@@ -109,6 +109,8 @@ def test_a_key_changes_with_any_field_of_an_article(tmp_path: Path) -> None:
         "direction": replace(article, direction="ltr"),
         "blocks": replace(article, blocks=(replace(first, text=first.text + "x"), second)),
         "source": replace(article, source=tmp_path / "b.txt"),
+        "characters": replace(article, characters=article.characters + "x"),
+        "heading_characters": replace(article, heading_characters=article.heading_characters + "x"),
     }
     # A field added to Article must be added to its digest (and here).
     assert set(changed) == {field.name for field in fields(Article)}

@@ -161,7 +161,7 @@ def test_a_very_long_title_is_not_repeated_whole_in_every_part_of_a_long_chapter
     title = "عنوان " * 50_000
     text = "2025-01-01 00:00:00\n" + title + "\n" + "\n".join(f"فقرة {n}." for n in range(200)) + "\n"
     article = parse_article(text.encode(), Path("long_title.txt"), Config())
-    parts = render_chapter_parts(article, Config(), CHAPTER_LIMIT)
+    parts = [part.data for part in render_chapter_parts(article, Config(), CHAPTER_LIMIT)]
     assert len(parts) == 2
     assert article.title.encode() in parts[0]
     assert len(parts[1]) < 20_000

@@ -7,14 +7,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from publisher.article import Article
+from publisher.article import Article, own_characters
 from publisher.config import Config
 from publisher.volumes import collection_id, plan_books
 
 
 def article(slug: str, year: int, month: int, day: int = 1) -> Article:
     moment = datetime(year, month, day, 12, tzinfo=UTC)
-    return Article(f"urn:{slug}", slug, slug, moment, moment, "ar", "rtl", (), Path(f"{slug}.txt"))
+    return Article(
+        f"urn:{slug}", slug, slug, moment, moment, "ar", "rtl", (), Path(f"{slug}.txt"), *own_characters(slug, ())
+    )
 
 
 ARCHIVE = [
