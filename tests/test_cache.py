@@ -146,3 +146,39 @@ def test_a_forked_worker_neither_reads_nor_writes_the_cache(tmp_path: Path) -> N
         made = parallel.run_all(jobs)
     assert made == [b"made in a worker"] * parallel.MIN_JOBS  # its own SQLite connection never crossed the fork
     assert _count(tmp_path) == 1
+
+
+def test_the_libraries_versions_are_those_their_metadata_gives() -> None:
+    # Read from the dist-info folders' names, which spell versions as PEP 440 normalizes them.
+    from importlib import metadata
+
+    from publisher.cache import _LIBRARIES, _installed_versions
+
+    def numbers(version: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in version.split("."))
+
+    found = _installed_versions()
+    assert {name: numbers(found[name]) for name in _LIBRARIES} == {
+        name: numbers(metadata.version(name)) for name in _LIBRARIES
+    }
+
+
+def test_editing_the_benchmark_keeps_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import publisher.cache
+
+    package = tmp_path / "publisher"
+    package.mkdir()
+    for name in ("cache.py", "bench.py"):
+        (package / name).write_text(f"# {name}\n", encoding="utf-8")
+    monkeypatch.setattr(publisher.cache, "__file__", str(package / "cache.py"))
+    try:
+        publisher.cache.code_fingerprint.cache_clear()
+        before = publisher.cache.code_fingerprint()
+        (package / "bench.py").write_text("# bench.py, edited\n", encoding="utf-8")
+        publisher.cache.code_fingerprint.cache_clear()
+        assert publisher.cache.code_fingerprint() == before
+        (package / "cache.py").write_text("# cache.py, edited\n", encoding="utf-8")
+        publisher.cache.code_fingerprint.cache_clear()
+        assert publisher.cache.code_fingerprint() != before
+    finally:
+        publisher.cache.code_fingerprint.cache_clear()  # the real one again, for the tests after this
