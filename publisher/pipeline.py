@@ -122,16 +122,10 @@ class PageCharacters:
         self.drawn |= Drawn.decode(found)
 
 
-def _pickled_chapter(article: Article, config: Config) -> bytes:
-    """An article's chapter and what it draws, as the cache keeps them (made on every core)."""
-    chapter = render_chapter(article, config)
-    return pickle.dumps((chapter.data, chapter.drawn.encode()))
-
-
-def _with_characters(make: Callable[[], Rendered]) -> bytes:
-    """A page and what it draws, pickled together (made in a worker, on every core)."""
-    page = make()
-    return pickle.dumps((page.data, page.drawn.encode()))
+def _pickled(make: Callable[[], Rendered]) -> bytes:
+    """A page or chapter and what it draws, pickled together as the cache keeps them (made on every core)."""
+    rendered = make()
+    return pickle.dumps((rendered.data, rendered.drawn.encode()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +159,7 @@ class Outputs:
             if self._kept(name, fingerprint):
                 characters.kept(name, fingerprint)
             else:
-                needed.append((name, key, fingerprint, functools.partial(_with_characters, make)))
+                needed.append((name, key, fingerprint, functools.partial(_pickled, make)))
         made = self.cache.get_or_make_each(kind, [(key, make) for _, key, _, make in needed])
         for (name, _, fingerprint, _), data in zip(needed, made, strict=True):
             page, drawn = pickle.loads(data)  # only ever written by this program, into its own cache
@@ -242,7 +236,7 @@ class _Books:
             key = cache_key(article, config)
             whole = prefetched.get(key)
             if whole is None:
-                whole = cache.get_or_make("chapter", key, functools.partial(_pickled_chapter, article, config))
+                whole = cache.get_or_make("chapter", key, _chapter_maker(article, config))
             data, drawn = pickle.loads(whole)  # only ever written by this program, into its own cache
             return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=Rendered(data, Drawn.decode(drawn)))
 
@@ -265,7 +259,7 @@ class _Books:
             to_make = {article.id: article for number in self.missing for article in plans[number].articles}
             cache.fill(
                 "chapter",
-                [(cache_key(a, config), functools.partial(_pickled_chapter, a, config)) for a in to_make.values()],
+                [(cache_key(a, config), _chapter_maker(a, config)) for a in to_make.values()],
             )
         for number in self.aside:
             for article in plans[number].articles:
@@ -288,6 +282,10 @@ class _Books:
 
 SIDE_BY_SIDE_ARTICLES = 1000
 """Books of at most this many articles are made in the workers when two or more are missing."""
+
+
+def _chapter_maker(article: Article, config: Config) -> Callable[[], bytes]:
+    return functools.partial(_pickled, functools.partial(render_chapter, article, config))
 
 
 def _web_pages(
