@@ -61,10 +61,13 @@ def run_all(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> li
     return list(run_each(jobs, minimum))
 
 
-def run_each(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> Iterator[Result]:
+def run_each(
+    jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS, *, window: int | None = None
+) -> Iterator[Result]:
     """`run_all`, one result at a time as soon as it and those before it are ready.
 
-    What has been handed on is not kept, so ten thousand pages are never all in memory at once.
+    What has been handed on is not kept, so ten thousand pages are never all in memory at once:
+    the workers run ahead of the results taken by a few chunks each, or by `window` jobs.
     """
     count = 0 if _in_worker else min(workers(), len(jobs))
     if count < 2 or len(jobs) < minimum:
@@ -84,7 +87,8 @@ def run_each(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> I
     chunks = iter([(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)])
     # A window of chunks in flight, not all of them: results the workers make faster than this
     # process takes them would otherwise pile up here (170 MB of pages, measured).
-    in_flight = deque(pool.apply_async(_run_chunk, chunk) for chunk in itertools.islice(chunks, count * _WINDOW))
+    ahead = count * _WINDOW if window is None else -(-window // size)
+    in_flight = deque(pool.apply_async(_run_chunk, chunk) for chunk in itertools.islice(chunks, max(1, ahead)))
     return _results(pool, chunks, in_flight)
 
 

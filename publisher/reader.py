@@ -77,65 +77,81 @@ def read_seeds(folder: Path, config: Config, cache: DiskCache = NO_CACHE) -> See
     article comes from the cache (its warnings, such as removed control characters, were given
     when it was first read).
     """
+    return start_reading(folder, config, cache).finish()
+
+
+def start_reading(folder: Path, config: Config, cache: DiskCache = NO_CACHE) -> PendingReading:
+    """`read_seeds`, begun: the files not in the cache are being read on every core when this returns.
+
+    The build imports its rendering stack (lxml, Babel, Pillow, EbookLib: a tenth of a second)
+    between the two halves, while the workers, forked before it, read.
+    """
     if not folder.is_dir():
         raise ConfigError("seeds folder not found", folder, "pass --seeds DIR")
     candidates = sorted(
         (path for path in folder.iterdir() if path.name.endswith(SEED_SUFFIX) and not path.name.startswith(".")),
         key=lambda path: (unicodedata.normalize("NFC", path.name), path.name),
     )
-    articles: list[Article] = []
-    rejected: list[ArticleError] = []
-    seen: dict[str, Path] = {}
-    root = folder.resolve()
-    outcomes = _read_all(candidates, root, config, cache)
-    for path, outcome in zip(candidates, outcomes, strict=True):
-        try:
-            if isinstance(outcome, ArticleError):
-                raise outcome
-            if outcome.id in seen:
-                raise ArticleError(path, 1, f"same name as {display_path(seen[outcome.id])} in another Unicode form")
-        except ArticleError as error:
-            rejected.append(error)
-            continue
-        seen[outcome.id] = path
-        articles.append(outcome)
-    return SeedReading(tuple(_unique_slugs(articles)), tuple(rejected))
+    return PendingReading(candidates, folder.resolve(), config, cache)
 
 
-def _read_all(paths: Sequence[Path], root: Path, config: Config, cache: DiskCache) -> list[Article | ArticleError]:
-    """Each file's article or the reason it was rejected; the files not in the cache read on every core.
+class PendingReading:
+    """The seeds being read: each file's article or the reason it was rejected, once `finish`ed.
 
     A file whose size, modification time and inode are unchanged is taken from the cache; a
     rejected file is never kept there, so that fixing its permissions is enough to publish it.
     """
-    outcomes: list[Article | ArticleError | None] = []
-    missing: list[tuple[int, bytes]] = []  # (position, cache key) of the files to read
-    for path in paths:
-        try:
-            _check_file(path, root)
-            status = path.stat()
-        except ArticleError as error:
-            outcomes.append(error)
-            continue
-        except OSError as error:
-            outcomes.append(ArticleError(path, 1, f"cannot read file: {error.strerror or error}"))
-            continue
-        # The seeds folder resolved once, not each file: a symbolic link is keyed by its own name,
-        # and by the size, time and inode of what it points to, which stat() follows.
-        key = cache_key(str(root / path.name), status.st_size, status.st_mtime_ns, status.st_ino, config)
-        found = cache.get("article", key)
-        if found is None:
-            missing.append((len(outcomes), key))
-        outcomes.append(pickle.loads(found) if found is not None else None)  # only this program writes its cache
-    # Taken one at a time, so that the pickled copies of ten thousand articles never pile up here.
-    made = run_each([functools.partial(_read_pickled, paths[number], config) for number, _ in missing])
-    for (number, key), result in zip(missing, made, strict=True):
-        if isinstance(result, bytes):
-            cache.put("article", key, result)
-            outcomes[number] = pickle.loads(result)
-        else:
-            outcomes[number] = result
-    return [outcome for outcome in outcomes if outcome is not None]
+
+    def __init__(self, paths: Sequence[Path], root: Path, config: Config, cache: DiskCache) -> None:
+        self.paths, self.cache = paths, cache
+        self.outcomes: list[Article | ArticleError | None] = []
+        self.missing: list[tuple[int, bytes]] = []  # (position, cache key) of the files to read
+        for path in paths:
+            try:
+                _check_file(path, root)
+                status = path.stat()
+            except ArticleError as error:
+                self.outcomes.append(error)
+                continue
+            except OSError as error:
+                self.outcomes.append(ArticleError(path, 1, f"cannot read file: {error.strerror or error}"))
+                continue
+            # The seeds folder resolved once, not each file: a symbolic link is keyed by its own
+            # name, and by the size, time and inode of what it points to, which stat() follows.
+            key = cache_key(str(root / path.name), status.st_size, status.st_mtime_ns, status.st_ino, config)
+            found = cache.get("article", key)
+            if found is None:
+                self.missing.append((len(self.outcomes), key))
+            self.outcomes.append(pickle.loads(found) if found is not None else None)  # only this program writes it
+        # All of them in flight, not a few chunks per worker: the workers read on while this
+        # process is busy importing, and ten thousand pickled articles are about 60 MB.
+        jobs = [functools.partial(_read_pickled, paths[number], config) for number, _ in self.missing]
+        self.made = run_each(jobs, window=len(jobs))
+
+    def finish(self) -> SeedReading:
+        for (number, key), result in zip(self.missing, self.made, strict=True):
+            if isinstance(result, bytes):
+                self.cache.put("article", key, result)
+                self.outcomes[number] = pickle.loads(result)
+            else:
+                self.outcomes[number] = result
+        articles: list[Article] = []
+        rejected: list[ArticleError] = []
+        seen: dict[str, Path] = {}
+        read = [(path, outcome) for path, outcome in zip(self.paths, self.outcomes, strict=True) if outcome is not None]
+        for path, outcome in read:
+            try:
+                if isinstance(outcome, ArticleError):
+                    raise outcome
+                if outcome.id in seen:
+                    twin = display_path(seen[outcome.id])
+                    raise ArticleError(path, 1, f"same name as {twin} in another Unicode form")
+            except ArticleError as error:
+                rejected.append(error)
+                continue
+            seen[outcome.id] = path
+            articles.append(outcome)
+        return SeedReading(tuple(_unique_slugs(articles)), tuple(rejected))
 
 
 def _read_pickled(path: Path, config: Config) -> bytes | ArticleError:

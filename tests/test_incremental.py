@@ -41,7 +41,7 @@ def test_a_no_op_rebuild_reads_no_article_and_reports_the_same(
     def no_reading(*_: object) -> None:
         raise AssertionError("an article was read")
 
-    monkeypatch.setattr("publisher.pipeline.read_seeds", no_reading)
+    monkeypatch.setattr("publisher.build.start_reading", no_reading)
     published, rejected, changed = rebuild(site)
     assert (published, rejected, changed) == (first[0], first[1], 0)
     assert rejected and rejected[0].endswith(
