@@ -196,13 +196,15 @@ class DiskCache:
         kind: str,
         jobs: Sequence[tuple[bytes, Callable[[], bytes]]],
         minimum: int = MIN_JOBS,
+        together: int = 1,
     ) -> Iterator[bytes]:
         """`get_or_make_all`, one job's bytes at a time, in order, none of them kept here.
 
-        The missing jobs are made on every core when there are at least `minimum` of them.
+        The missing jobs are made on every core when there are at least `minimum` of them (see
+        `parallel.run_each` for `together`).
         """
         missing = [number for number, (key, _) in enumerate(jobs) if not self.has(kind, key)]
-        made = run_each([jobs[number][1] for number in missing], minimum)
+        made = run_each([jobs[number][1] for number in missing], minimum, together=together)
         return self._deliver(kind, jobs, set(missing), made)
 
     def _deliver(

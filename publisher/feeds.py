@@ -31,7 +31,7 @@ GENERATOR = "publisher"
 ARCHIVE_FOLDER = "archive"
 HISTORY_NAMESPACE = "http://purl.org/syndication/history/1.0"
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
-_FORMATS = (("atom", "application/atom+xml"), ("rss", "application/rss+xml"))
+FEED_FORMATS = (("atom", "application/atom+xml"), ("rss", "application/rss+xml"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
     current, older = ordered[: config.feed_size], ordered[config.feed_size :][::-1]
     pages = [older[start : start + config.archive_size] for start in range(0, len(older), config.archive_size)]
     documents: dict[str, bytes] = {}
-    for extension, media_type in _FORMATS:
+    for extension, media_type in FEED_FORMATS:
         history = [("hub", config.websub_hub, "")] if config.websub_hub else []
         if pages:
             history.append(("prev-archive", config.base_url + archive_name(len(pages), extension), media_type))
@@ -128,7 +128,7 @@ def build_feeds(articles: Sequence[Article], config: Config) -> Feeds:
     # Page by page, both formats of a page one after the other: each entry's HTML is made once.
     archives: list[tuple[str, bytes, Callable[[], bytes]]] = []
     for number, page in enumerate(pages, start=1):
-        for extension, media_type in _FORMATS:
+        for extension, media_type in FEED_FORMATS:
             name = ATOM_NAME if extension == "atom" else RSS_NAME
             links = [("current", config.base_url + name, media_type)]
             if number > 1:

@@ -62,12 +62,17 @@ def run_all(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> li
 
 
 def run_each(
-    jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS, *, window: int | None = None
+    jobs: Sequence[Callable[[], Result]],
+    minimum: int = MIN_JOBS,
+    *,
+    window: int | None = None,
+    together: int = 1,
 ) -> Iterator[Result]:
     """`run_all`, one result at a time as soon as it and those before it are ready.
 
     What has been handed on is not kept, so ten thousand pages are never all in memory at once:
-    the workers run ahead of the results taken by a few chunks each, or by `window` jobs.
+    the workers run ahead of the results taken by a few chunks each, or by `window` jobs. Each
+    run of `together` jobs from the start goes to one worker (they share what one of them made).
     """
     count = 0 if _in_worker else min(workers(), len(jobs))
     if count < 2 or len(jobs) < minimum:
@@ -83,7 +88,7 @@ def run_each(
         return (job() for job in jobs)
     finally:
         gc.unfreeze()
-    size = max(1, min(64, len(jobs) // (count * 16)))
+    size = max(1, min(64, len(jobs) // (count * 16)) // together) * together
     chunks = iter([(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)])
     # A window of chunks in flight, not all of them: results the workers make faster than this
     # process takes them would otherwise pile up here (170 MB of pages, measured).

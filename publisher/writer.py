@@ -30,7 +30,7 @@ LEGACY_LOCK_NAME = ".publisher.lock"
 """Where earlier builds kept the lock: inside the output folder, so every deploy uploaded it.
 A build deletes one it finds there, as a file it no longer makes (see `pipeline._stale_files`)."""
 _TEMPORARY_SUFFIX = ".tmp"
-_STAGING_THREADS = 16
+STAGING_THREADS = 16
 _STAGING_QUEUE = 256
 
 
@@ -111,7 +111,7 @@ class Staging:
         self.names: set[str] = set()
         self._pending: deque[tuple[Future[Path], Path]] = deque()
         self._staged: list[tuple[Path, Path]] = []
-        self._pool = _started_pool(_STAGING_THREADS)
+        self._pool = _started_pool(STAGING_THREADS)
         self._committed = False
         self._listings: dict[Path, frozenset[str]] = {}
         _remove_leftovers(output)

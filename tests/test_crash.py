@@ -10,6 +10,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -26,7 +27,7 @@ from publisher.build import build
 from publisher.cli import main
 from publisher.config import Config
 from publisher.errors import OutputError
-from publisher.writer import lock_path
+from publisher.writer import STAGING_THREADS, Staging, lock_path
 
 from .helpers import ROOT, make_corpus, make_seeds, tree_bytes
 
@@ -225,3 +226,16 @@ def test_a_full_disk_or_read_only_folder_leaves_the_previous_outputs_untouched(
     assert message in str(raised.value)
     assert tree_bytes(output) == before
     assert [path.name for path in output.rglob(".*")] == []
+
+
+def test_the_writing_threads_are_all_running_before_the_first_file_is_staged(tmp_path: Path) -> None:
+    # Started one by one as files arrived, mid-build, the sixteen starts cost 90-130 ms of a
+    # one-second build (each start waits for its thread to run, the cores busy with the workers).
+    before = threading.active_count()
+    with Staging(tmp_path / "output") as staging:
+        running = threading.active_count() - before
+        staging.add("index.html", b"<!DOCTYPE html>\n")
+        assert threading.active_count() - before == running
+        staging.commit()
+    assert running == STAGING_THREADS
+    assert (tmp_path / "output" / "index.html").read_bytes() == b"<!DOCTYPE html>\n"

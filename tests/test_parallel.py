@@ -55,6 +55,31 @@ def test_results_come_back_in_order_from_other_processes() -> None:
     assert len(workers) == 2
 
 
+def test_runs_of_jobs_kept_together_go_to_one_worker() -> None:
+    # The two formats of an archive page share each entry's HTML, made once in one process.
+    jobs = [functools.partial(_pid_and_square, number) for number in range(40)]
+    results = list(parallel.run_each(jobs, minimum=8, together=2))
+    assert [square for _, square in results] == [number * number for number in range(40)]
+    assert len({pid for pid, _ in results}) == 2
+    assert all(results[start][0] == results[start + 1][0] for start in range(0, 40, 2))
+
+
+def _finish_time(number: int) -> float:
+    time.sleep(0.002)
+    return time.monotonic()
+
+
+def test_with_a_window_of_every_job_the_workers_run_ahead_of_the_results_taken() -> None:
+    # The seeds are read while the build imports its rendering stack, before it takes a result.
+    jobs = [functools.partial(_finish_time, number) for number in range(parallel.MIN_JOBS * 2)]
+    results = parallel.run_each(jobs, window=len(jobs))
+    time.sleep(1.5)  # busy elsewhere, as the build is with its imports
+    taken = time.monotonic()
+    finished = list(results)
+    assert len(finished) == len(jobs)
+    assert max(finished) < taken
+
+
 def _interrupt_handler(_: int) -> tuple[int, bool]:
     return os.getpid(), signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
