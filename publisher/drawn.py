@@ -7,6 +7,7 @@ reader's library shows in the system's font.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lxml import etree
@@ -82,31 +83,36 @@ def _local_name(element: etree._Element) -> str:
     return str(element.tag).rpartition("}")[2]
 
 
-def drawn_by(root: etree._Element, own: Article | None = None) -> Drawn:
+def drawn_by(
+    root: etree._Element, own: Article | None = None, known: Sequence[tuple[etree._Element, Drawn]] = ()
+) -> Drawn:
     """What the document whose tree is `root` draws: its body's text and `alt` texts.
 
     The regular set holds every character, bold ones too: a reading system that cannot apply the
     weight draws them in the regular style. With `own`, the article the document's `<article>`
     shows whole (a web page, a chapter): its title and blocks are not walked, their characters
     are the article's own, found once when it was read (a set of a text's characters costs
-    about 40 ns a character, and they are most of the text).
+    about 40 ns a character, and they are most of the text). Each `known` element, a child of
+    the body, is not walked either: what it draws is given with it (a footer every page shares).
     """
     body = next(root.iter("{*}body"), None)
     if body is None:
         return Drawn()
-    skipped: frozenset[etree._Element] = frozenset()
+    skipped = [element for element, _ in known]
     shown = next(body.iter("{*}article"), None) if own is not None else None
     if shown is not None:
         header = [item for item in shown if _local_name(item) == "header"]
         titles = [item for item in header[0] if _local_name(item) == "h1"] if header else []
-        skipped = frozenset([*titles, *(item for item in shown if _local_name(item) != "header")])
-    texts = _Texts(skipped)
+        skipped += [*titles, *(item for item in shown if _local_name(item) != "header")]
+    texts = _Texts(frozenset(skipped))
     texts.add(body.text, bold=False)
     texts.walk(body, bold=False, in_nav=False)
     regular, bold = frozenset("".join(texts.regular)), frozenset("".join(texts.bold))
     if own is not None and shown is not None:
         regular |= frozenset(own.characters)
         bold |= frozenset(own.heading_characters)
+    for _, drawn in known:
+        regular, bold = regular | drawn.regular, bold | drawn.bold
     return Drawn(regular, bold)
 
 
