@@ -198,12 +198,11 @@ def run_size(count: int, repeat: int, work: Path, with_pandoc: bool) -> dict[str
             markdown.write_text(_as_markdown(seeds), encoding="utf-8")
             pandoc = ["pandoc", str(markdown), "-o", str(corpus / "pandoc.epub")]
             record("pandoc", measure(pandoc, corpus, sample_memory=sampled))
-    shutil.rmtree(trash, ignore_errors=True)
     return results
 
 
 def _set_aside(leftover: Path, trash: Path) -> None:
-    """Move an earlier round's output out of the way, to be deleted after the last round.
+    """Move an earlier round's output out of the way, to be deleted when the benchmark ends.
 
     Deleted just before a cold build, its thousand files made that build pay for the deletion:
     on an ext4 file system without a journal (this project's machine), each new file's inode is
@@ -257,11 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     compileall.compile_dir(Path(__file__).resolve().parent, quiet=1)
     header = "| articles | job | median s | min–max s | largest process MB | all processes MB | × floor |"
     lines = [header, "|---|---|---|---|---|---|---|"]
-    for count in args.sizes:
-        lines += report(count, run_size(count, args.repeat, work, not args.no_pandoc))
+    try:
+        for count in args.sizes:
+            lines += report(count, run_size(count, args.repeat, work, not args.no_pandoc))
+    finally:  # the rounds' set-aside outputs, up to a few GB at 10,000 articles
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            for trash in work.glob("*/.trash"):
+                shutil.rmtree(trash, ignore_errors=True)
     sys.stdout.write("\n".join(lines) + "\n")
-    if args.workdir is None:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

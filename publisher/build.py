@@ -89,9 +89,12 @@ def _build_locked(  # noqa: PLR0917  # build()'s keyword-only arguments, passed 
         ledger = Ledger(output, manifest)
         with DiskCache(cache) as store:
             reading = start_reading(seeds, config, store)  # the workers read while the stack is imported
-            from .pipeline import run  # noqa: PLC0415  # the rendering stack, only when there is work to do
+            try:
+                from .pipeline import run  # noqa: PLC0415  # the rendering stack, only when there is work to do
 
-            result = run(seeds, reading, output, config, state_path, clock, store, ledger)
+                result = run(seeds, reading, output, config, state_path, clock, store, ledger)
+            finally:
+                reading.close()
         if manifest is not None and result.outputs:
             rejected_rows = [(str(e.path), e.line, e.reason, e.hint) for e in result.rejected]
             names = [path.relative_to(output).as_posix() for path in result.outputs]

@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from multiprocessing.pool import AsyncResult, Pool
 from typing import TypeVar
 
@@ -61,13 +61,29 @@ def run_all(jobs: Sequence[Callable[[], Result]], minimum: int = MIN_JOBS) -> li
     return list(run_each(jobs, minimum))
 
 
+class Results(Iterator[Result]):
+    """A `run_each`'s results, in order; `close` ends its workers, even before a result is taken."""
+
+    def __init__(self, results: Iterator[Result], pool: Pool | None = None) -> None:
+        self._results, self._pool = results, pool
+
+    def __next__(self) -> Result:
+        return next(self._results)
+
+    def close(self) -> None:
+        if isinstance(self._results, Generator):
+            self._results.close()
+        if self._pool is not None:
+            self._pool.terminate()
+
+
 def run_each(
     jobs: Sequence[Callable[[], Result]],
     minimum: int = MIN_JOBS,
     *,
     window: int | None = None,
     together: int = 1,
-) -> Iterator[Result]:
+) -> Results[Result]:
     """`run_all`, one result at a time as soon as it and those before it are ready.
 
     What has been handed on is not kept, so ten thousand pages are never all in memory at once:
@@ -76,25 +92,29 @@ def run_each(
     """
     count = 0 if _in_worker else min(workers(), len(jobs))
     if count < 2 or len(jobs) < minimum:
-        return (job() for job in jobs)
+        return Results(job() for job in jobs)
     # Frozen, the objects the workers inherit are never visited by their garbage collector,
     # which would otherwise write to (and so copy) every page holding one.
     gc.freeze()
+    # Ctrl-C is held back while the workers are forked: one that reached a new worker before it
+    # could ignore it (in an at-fork hook) left the pool waiting for it, and the build hanging.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         # Forked, the workers inherit the jobs rather than unpickle them.
         pool = multiprocessing.get_context("fork").Pool(count, initializer=_adopt, initargs=(jobs,))
     except OSError as error:  # no process to spare (a container's limit, say): one core it is
         logging.getLogger(__name__).info("no worker processes (%s); building on one core", error)
-        return (job() for job in jobs)
+        return Results(job() for job in jobs)
     finally:
         gc.unfreeze()
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C that came meanwhile is raised now
     size = max(1, min(64, len(jobs) // (count * 16)) // together) * together
     chunks = iter([(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)])
     # A window of chunks in flight, not all of them: results the workers make faster than this
     # process takes them would otherwise pile up here (170 MB of pages, measured).
     ahead = count * _WINDOW if window is None else -(-window // size)
     in_flight = deque(pool.apply_async(_run_chunk, chunk) for chunk in itertools.islice(chunks, max(1, ahead)))
-    return _results(pool, chunks, in_flight)
+    return Results(_results(pool, chunks, in_flight), pool)
 
 
 def _results(
@@ -132,6 +152,7 @@ def _adopt(jobs: Sequence[Callable[[], object]]) -> None:
     # the pool's queue left the build hanging at exit (the pool's lock never released). The build
     # process alone takes the interrupt, and its pools end their workers as it leaves.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held back while it was forked
 
 
 def _run_chunk(start: int, stop: int) -> list[_Outcome]:

@@ -219,9 +219,14 @@ def _started_pool(threads: int) -> ThreadPoolExecutor:
     """
     pool = ThreadPoolExecutor(max_workers=threads)
     all_started = threading.Barrier(threads + 1)
-    for _ in range(threads):
-        pool.submit(all_started.wait)  # each waits for the rest, so every submit starts a thread
-    all_started.wait()
+    try:
+        for _ in range(threads):
+            pool.submit(all_started.wait)  # each waits for the rest, so every submit starts a thread
+        all_started.wait()
+    except BaseException:  # a thread that could not start, or Ctrl-C: the others must not wait on
+        all_started.abort()
+        pool.shutdown(wait=False)
+        raise
     return pool
 
 

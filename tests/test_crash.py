@@ -239,3 +239,28 @@ def test_the_writing_threads_are_all_running_before_the_first_file_is_staged(tmp
         staging.commit()
     assert running == STAGING_THREADS
     assert (tmp_path / "output" / "index.html").read_bytes() == b"<!DOCTYPE html>\n"
+
+
+def test_a_writing_thread_that_cannot_start_stops_the_build_instead_of_hanging_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Was: the threads already started waited for the missing one forever, and so did the exit.
+    started = threading.Thread.start
+    starts = 0
+
+    def start_four(thread: threading.Thread) -> None:
+        nonlocal starts
+        starts += 1
+        if starts > 4:
+            raise RuntimeError("can't start new thread")
+        started(thread)
+
+    before = threading.active_count()
+    monkeypatch.setattr(threading.Thread, "start", start_four)
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        Staging(tmp_path / "output")
+    monkeypatch.undo()
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() == before

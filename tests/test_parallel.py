@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -197,3 +200,49 @@ def test_small_books_made_side_by_side_in_workers_are_those_one_process_makes(
     build(seeds, tmp_path / "one", Config())
     assert len(list((tmp_path / "one").glob("*.epub"))) == 8
     assert tree_bytes(tmp_path / "both") == tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "warm")
+
+
+def test_ctrl_c_is_not_held_back_once_the_workers_are_forked() -> None:
+    results = parallel.run_each([functools.partial(_interrupt_handler, number) for number in range(parallel.MIN_JOBS)])
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    assert all(ignored for _, ignored in results)
+
+
+def test_closing_results_before_taking_any_ends_the_workers() -> None:
+    results = parallel.run_each([functools.partial(_pid_and_square, number) for number in range(100)])
+    assert len(multiprocessing.active_children()) == 2
+    results.close()
+    deadline = time.monotonic() + 5
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert multiprocessing.active_children() == []
+
+
+_READS_BEFORE_THE_STACK = """
+import sys
+from pathlib import Path
+import publisher.reader as reader
+
+started = reader.start_reading
+seen = []
+
+def recording(*arguments, **keywords):
+    seen.append("publisher.pipeline" in sys.modules)
+    return started(*arguments, **keywords)
+
+reader.start_reading = recording
+from publisher.build import build
+from publisher.config import Config
+
+build(Path(sys.argv[1]), Path(sys.argv[2]), Config(), cache=Path(sys.argv[3]))
+assert seen == [False], seen
+assert "publisher.pipeline" in sys.modules
+"""
+
+
+def test_the_seeds_are_being_read_before_the_rendering_stack_is_imported(tmp_path: Path) -> None:
+    seeds = make_corpus(tmp_path / "seeds", 3)
+    command = [sys.executable, "-c", _READS_BEFORE_THE_STACK, str(seeds), str(tmp_path / "out"), str(tmp_path / "c")]
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert finished.returncode == 0, finished.stderr
+    assert (tmp_path / "out" / "index.html").is_file()
