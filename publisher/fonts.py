@@ -94,6 +94,7 @@ def _tag(text: str) -> int:
     return int.from_bytes(text.encode("latin-1"), "big")
 
 
+@functools.lru_cache(maxsize=8)  # the books a worker makes often draw the same characters
 def subset(file_name: str, characters: frozenset[str]) -> bytes:
     """The font cut to `characters` and whatever glyphs shaping them can reach, every feature kept."""
     face = hb.Face(_source(file_name))
