@@ -248,15 +248,15 @@ def test_a_writing_thread_that_cannot_start_stops_the_build_instead_of_hanging_i
     started = threading.Thread.start
     starts = 0
 
-    def start_four(thread: threading.Thread) -> None:
+    def all_but_the_last(thread: threading.Thread) -> None:
         nonlocal starts
         starts += 1
-        if starts > 4:
+        if starts == STAGING_THREADS:
             raise RuntimeError("can't start new thread")
         started(thread)
 
     before = threading.active_count()
-    monkeypatch.setattr(threading.Thread, "start", start_four)
+    monkeypatch.setattr(threading.Thread, "start", all_but_the_last)
     with pytest.raises(RuntimeError, match="can't start new thread"):
         Staging(tmp_path / "output")
     monkeypatch.undo()
