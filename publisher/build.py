@@ -16,6 +16,7 @@ from .cache import DiskCache
 from .config import Config
 from .errors import ArticleError, ConfigError
 from .manifest import Ledger, Recorded, manifest_path, record, unchanged_since_last_build
+from .parallel import ending_workers
 from .progress import reporting
 from .reader import SEED_SUFFIX, read_seeds, start_reading
 from .state import build_clock
@@ -87,14 +88,12 @@ def _build_locked(  # noqa: PLR0917  # build()'s keyword-only arguments, passed 
                 )
                 return BuildResult(previous.published, rejected, tuple(output / n for n in previous.outputs), ())
         ledger = Ledger(output, manifest)
-        with DiskCache(cache) as store:
+        # However the build stops, no worker outlives it (results it never took, after Ctrl-C).
+        with DiskCache(cache) as store, ending_workers():
             reading = start_reading(seeds, config, store)  # the workers read while the stack is imported
-            try:
-                from .pipeline import run  # noqa: PLC0415  # the rendering stack, only when there is work to do
+            from .pipeline import run  # noqa: PLC0415  # the rendering stack, only when there is work to do
 
-                result = run(seeds, reading, output, config, state_path, clock, store, ledger)
-            finally:
-                reading.close()
+            result = run(seeds, reading, output, config, state_path, clock, store, ledger)
         if manifest is not None and result.outputs:
             rejected_rows = [(str(e.path), e.line, e.reason, e.hint) for e in result.rejected]
             names = [path.relative_to(output).as_posix() for path in result.outputs]

@@ -29,7 +29,7 @@ from types import TracebackType
 
 from . import __version__
 from .article import Article
-from .parallel import MIN_JOBS, run_each
+from .parallel import MIN_JOBS, Results, run_each
 
 logger = logging.getLogger(__name__)
 
@@ -212,14 +212,17 @@ class DiskCache:
         kind: str,
         jobs: Sequence[tuple[bytes, Callable[[], bytes]]],
         missing: set[int],
-        made: Iterator[bytes],
+        made: Results[bytes],
     ) -> Iterator[bytes]:
-        for number, (key, make) in enumerate(jobs):
-            data = None if number in missing else self.get(kind, key)
-            if data is None:  # missing, or gone since (another build dropped it): made here
-                data = next(made) if number in missing else make()
-                self.put(kind, key, data)
-            yield data
+        try:
+            for number, (key, make) in enumerate(jobs):
+                data = None if number in missing else self.get(kind, key)
+                if data is None:  # missing, or gone since (another build dropped it): made here
+                    data = next(made) if number in missing else make()
+                    self.put(kind, key, data)
+                yield data
+        finally:  # here, not when it is collected: a Ctrl-C as its workers end must reach the build
+            made.close()
 
     def fill(self, kind: str, jobs: Sequence[tuple[bytes, Callable[[], bytes]]]) -> None:
         """Make and keep the jobs' bytes that the cache lacks, on every core; nothing is returned.

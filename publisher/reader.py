@@ -128,10 +128,6 @@ class PendingReading:
         jobs = [functools.partial(_read_pickled, paths[number], config) for number, _ in self.missing]
         self.made = run_each(jobs, window=len(jobs))
 
-    def close(self) -> None:
-        """End the reading workers, finished or not (a build that stopped before taking them)."""
-        self.made.close()
-
     def finish(self) -> SeedReading:
         for (number, key), result in zip(self.missing, self.made, strict=True):
             if isinstance(result, bytes):
