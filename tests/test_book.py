@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
+from importlib import resources
 from pathlib import Path
 
 import lxml.html
@@ -12,6 +14,7 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 from PIL import Image
 
+from publisher import epub
 from publisher.config import Config
 from publisher.fonts import licence_text
 
@@ -333,3 +336,31 @@ def test_a_chapter_over_250_kb_is_split_but_listed_once(tmp_path: Path) -> None:
     assert len([p for p in main.iter("p") if p.get("class") is None]) == 400
     assert not any(element.get("class") == "continued" for element in page.iter("h1"))
     assert epubcheck_findings(book) == []
+
+
+def test_fonts_deflated_once_for_every_book_give_the_bytes_zipfile_gives() -> None:
+    font = resources.files("fontpkg_amiri").joinpath("files", "Amiri-Regular.ttf").read_bytes()
+    members = {"EPUB/fonts/Amiri-Regular.ttf": font, "EPUB/articles/one.xhtml": b"<p>" * 3000}
+    when = (2025, 3, 31, 12, 0, 0)
+
+    def ours() -> bytes:
+        buffer = io.BytesIO()
+        with epub._ReproducibleZip(buffer, when) as book:
+            for name, data in members.items():
+                book.writestr(name, data)
+        return buffer.getvalue()
+
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w") as book:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=when)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            book.writestr(info, data)
+
+    epub._deflated.cache_clear()
+    first, second = ours(), ours()
+    assert epub._deflated.cache_info().hits == 1  # the second book's font, deflated for the first
+    assert first == second == plain.getvalue()
+    with zipfile.ZipFile(io.BytesIO(second)) as book:
+        assert book.testzip() is None
+        assert book.read("EPUB/fonts/Amiri-Regular.ttf") == font
