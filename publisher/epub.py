@@ -73,10 +73,19 @@ def chapter_name(article: Article, part: int = 1) -> str:
     return f"{CHAPTER_FOLDER}/{article.slug}{suffix}.xhtml"
 
 
-def build_epub(
-    plan: BookPlan, chapter_parts: ChapterParts, stylesheet: bytes, config: Config, cache: DiskCache = NO_CACHE
+def build_epub(  # noqa: PLR0917  # what a book is made of, and where it may share work
+    plan: BookPlan,
+    chapter_parts: ChapterParts,
+    stylesheet: bytes,
+    config: Config,
+    cache: DiskCache = NO_CACHE,
+    deflated: dict[bytes, bytes] | None = None,
 ) -> BookOutput:
-    """The bytes of one book: its chapters, the pages around them, cover, font and metadata."""
+    """The bytes of one book: its chapters, the pages around them, cover, font and metadata.
+
+    With `deflated`, each chapter is deflated once for every book made with it: it maps a
+    chapter's bytes to their deflated form, filled as the books are written.
+    """
     words = localizer(config.language, config.digits)
     articles = plan.articles
     newest = max(articles, key=lambda article: article.updated)
@@ -131,6 +140,7 @@ def build_epub(
     writer.ncx_bytes = render_ncx(entries, facts, plan.identifier, words)
     writer.language = config.language
     writer.zip_time = clamped(modified, _ZIP_EPOCH, _ZIP_END, newest.source, f"the zip entries of {plan.file_name}")
+    writer.deflated = deflated
     writer.process()
     writer.write()
     return BookOutput(buffer.getvalue(), fonts, cover_image, thumbnail)
@@ -243,10 +253,13 @@ def _add_metadata(book: epub.EpubBook, plan: BookPlan, facts: BookFacts, modifie
 class _ReproducibleZip(zipfile.ZipFile):
     """A zip whose entries carry a fixed time and mode, so the same book gives the same bytes."""
 
-    def __init__(self, file: Any, date_time: tuple[int, int, int, int, int, int]) -> None:
+    def __init__(
+        self, file: Any, date_time: tuple[int, int, int, int, int, int], deflated: dict[bytes, bytes] | None = None
+    ) -> None:
         # Level 6 (zlib's default): level 9 took twice the time for under 1% smaller books.
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
         self.date_time = date_time
+        self.deflated = deflated
 
     def writestr(  # type: ignore[override]
         self, name: str | zipfile.ZipInfo, data: str | bytes, compress_type: int | None = None, **_: Any
@@ -256,29 +269,39 @@ class _ReproducibleZip(zipfile.ZipFile):
             compress_type = zipfile.ZIP_STORED if info.filename.endswith(".png") else zipfile.ZIP_DEFLATED
         info.compress_type = compress_type
         info.external_attr = 0o644 << 16
-        if compress_type != zipfile.ZIP_DEFLATED or not info.filename.startswith(_SHARED_FOLDER):
-            super().writestr(info, data)
-            return
         content = data.encode() if isinstance(data, str) else data
+        if compress_type != zipfile.ZIP_DEFLATED:
+            super().writestr(info, content)
+            return
+        if info.filename.startswith(_SHARED_FOLDER):
+            deflated = _deflated(content)
+        elif self.deflated is not None and info.filename.startswith(_CHAPTER_FOLDER):
+            deflated = self.deflated.get(content) or self.deflated.setdefault(content, _deflate(content))
+        else:
+            super().writestr(info, content)
+            return
         info.file_size = len(content)
         with self.open(info, "w") as member:
             # zipfile computes the sizes and the checksum from what is written, and takes the
             # compressed bytes from its compressor, here one that has them already. Should a
             # later zipfile name its compressor otherwise, this one goes unused: the same bytes.
-            member._compressor = _Deflated(_deflated(content))  # type: ignore[attr-defined]
+            member._compressor = _Deflated(deflated)  # type: ignore[attr-defined]
             member.write(content)
 
 
 _SHARED_FOLDER = f"EPUB/{FONT_FOLDER}/"
 """Members every book has, byte for byte (a blog's volumes draw the same characters): deflated once."""
+_CHAPTER_FOLDER = f"EPUB/{CHAPTER_FOLDER}/"
 
 
-@functools.lru_cache(maxsize=8)
-def _deflated(data: bytes) -> bytes:
-    """`data` deflated as zipfile deflates it (raw, zlib's default level): 15 ms for the two fonts
-    of each book of a blog, where their cuts are the same in every volume (measured)."""
+def _deflate(data: bytes) -> bytes:
+    """`data` deflated as zipfile deflates it (raw, at zlib's default level)."""
     compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
     return compressor.compress(data) + compressor.flush()
+
+
+# 15 ms for the two fonts of each book of a blog, whose cuts are the same in every volume (measured).
+_deflated = functools.lru_cache(maxsize=8)(_deflate)
 
 
 class _Deflated:
@@ -301,6 +324,7 @@ class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # EbookLib sh
     ncx_bytes: bytes
     language: str
     zip_time: datetime
+    deflated: dict[bytes, bytes] | None
 
     def _get_nav(self, item: Any) -> bytes:
         return self.nav_bytes
@@ -320,7 +344,7 @@ class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # EbookLib sh
         super()._write_opf_file(root)
 
     def write(self) -> None:
-        self.out = _ReproducibleZip(self.file_name, self.zip_time.timetuple()[:6])
+        self.out = _ReproducibleZip(self.file_name, self.zip_time.timetuple()[:6], self.deflated)
         # mimetype must be the first zip member, stored uncompressed (OCF 3.3, 4.2.2).
         self.out.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
         self._write_container()

@@ -15,8 +15,14 @@ from lxml import etree
 from PIL import Image
 
 from publisher import epub
+from publisher.article import Article
 from publisher.config import Config
+from publisher.drawn import Rendered
 from publisher.fonts import licence_text
+from publisher.pipeline import stylesheet
+from publisher.reader import read_seeds
+from publisher.render import render_chapter_parts
+from publisher.volumes import BookPlan, chronological
 
 from .helpers import (
     GOOD_MIXED,
@@ -364,3 +370,29 @@ def test_fonts_deflated_once_for_every_book_give_the_bytes_zipfile_gives() -> No
     with zipfile.ZipFile(io.BytesIO(second)) as book:
         assert book.testzip() is None
         assert book.read("EPUB/fonts/Amiri-Regular.ttf") == font
+
+
+def test_a_chapter_deflated_for_one_book_is_not_deflated_again_for_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = read_seeds(make_seeds(tmp_path / "seeds", *FIXTURES), CONFIG).articles
+    collection = BookPlan("news.epub", "urn:uuid:1", tuple(chronological(articles)))
+    volume = BookPlan("news-2025.epub", "urn:uuid:2", collection.articles[-2:], part="2025", position=1)
+    css = stylesheet()
+
+    def parts(article: Article) -> list[Rendered]:
+        return render_chapter_parts(article, CONFIG, epub.CHAPTER_LIMIT)
+
+    unshared = [epub.build_epub(book, parts, css, CONFIG).data for book in (collection, volume)]
+    deflations: list[bytes] = []
+    deflate = epub._deflate
+
+    def counted(data: bytes) -> bytes:
+        deflations.append(data)
+        return deflate(data)
+
+    monkeypatch.setattr(epub, "_deflate", counted)
+    deflated: dict[bytes, bytes] = {}
+    shared = [epub.build_epub(book, parts, css, CONFIG, deflated=deflated).data for book in (collection, volume)]
+    assert len(deflations) == len(deflated) == len(articles)  # each chapter once, for the collection
+    assert shared == unshared

@@ -202,6 +202,27 @@ def test_small_books_made_side_by_side_in_workers_are_those_one_process_makes(
     assert tree_bytes(tmp_path / "both") == tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "warm")
 
 
+def test_a_large_collection_and_its_volumes_are_made_in_one_worker_as_one_process_makes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    seeds = make_corpus(tmp_path / "seeds", 400)  # 366 days of 2024 and 34 of 2025: three books
+    made = pipeline._pickled_book
+
+    def reported(plan: BookPlan, *arguments: Any) -> bytes:
+        logging.getLogger("publisher.pipeline").warning("%s made in %d", plan.file_name, os.getpid())
+        return made(plan, *arguments)
+
+    monkeypatch.setattr(pipeline, "_pickled_book", reported)
+    caplog.set_level(logging.WARNING, logger="publisher")
+    build(seeds, tmp_path / "both", Config(), cache=tmp_path / "cache")
+    makers = {message.split()[0]: int(message.split()[-1]) for message in caplog.messages if "made in" in message}
+    assert sorted(makers) == ["news-2024.epub", "news-2025.epub", "news.epub"]
+    assert len(set(makers.values())) == 1 and os.getpid() not in makers.values(), makers
+    monkeypatch.setattr(parallel, "workers", lambda: 0)
+    build(seeds, tmp_path / "one", Config())
+    assert tree_bytes(tmp_path / "both") == tree_bytes(tmp_path / "one")
+
+
 def test_ctrl_c_is_not_held_back_once_the_workers_are_forked() -> None:
     results = parallel.run_each([functools.partial(_interrupt_handler, number) for number in range(parallel.MIN_JOBS)])
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
