@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from publisher import parallel, pipeline
+from publisher import books, parallel
 from publisher.build import build
 from publisher.config import Config
 from publisher.errors import ArticleError
@@ -182,13 +182,13 @@ def test_small_books_made_side_by_side_in_workers_are_those_one_process_makes(
         moment = f"{2019 + number // 3}-0{1 + number % 3 * 4}-15 10:00:00"
         lines = [moment, f"{sample[1]} {number}", *sample[2:6]]
         (seeds / f"post_{number:02d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    made = pipeline._pickled_book
+    made = books._pickled_book
 
     def reported(plan: BookPlan, *arguments: Any) -> bytes:
         logging.getLogger("publisher.pipeline").warning("%s made in %d", plan.file_name, os.getpid())
         return made(plan, *arguments)
 
-    monkeypatch.setattr(pipeline, "_pickled_book", reported)
+    monkeypatch.setattr(books, "_pickled_book", reported)
     caplog.set_level(logging.WARNING, logger="publisher")
     build(seeds, tmp_path / "both", Config(), cache=tmp_path / "cache")
     makers = {message.split()[0]: int(message.split()[-1]) for message in caplog.messages if "made in" in message}
@@ -206,13 +206,13 @@ def test_a_large_collection_and_its_volumes_are_made_in_one_worker_as_one_proces
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     seeds = make_corpus(tmp_path / "seeds", 400)  # 366 days of 2024 and 34 of 2025: three books
-    made = pipeline._pickled_book
+    made = books._pickled_book
 
     def reported(plan: BookPlan, *arguments: Any) -> bytes:
         logging.getLogger("publisher.pipeline").warning("%s made in %d", plan.file_name, os.getpid())
         return made(plan, *arguments)
 
-    monkeypatch.setattr(pipeline, "_pickled_book", reported)
+    monkeypatch.setattr(books, "_pickled_book", reported)
     caplog.set_level(logging.WARNING, logger="publisher")
     build(seeds, tmp_path / "both", Config(), cache=tmp_path / "cache")
     makers = {message.split()[0]: int(message.split()[-1]) for message in caplog.messages if "made in" in message}
