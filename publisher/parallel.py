@@ -89,6 +89,9 @@ class _Workers:
         self.pool = pool
         self.in_flight: deque[AsyncResult[list[_Outcome]]] = deque()
         self._ending = False
+        # The processes forked now (the pool's own list; it replaces one that dies): a chunk
+        # handed to a worker that died (killed for memory, say) never comes back.
+        self._forked = list(pool._pool)  # type: ignore[attr-defined]
         _live.append(self)
 
     def end(self) -> None:
@@ -103,10 +106,14 @@ class _Workers:
         if not self._ending:
             self._ending = True
             for pending in self.in_flight:
-                pending.wait()
+                while not pending.ready() and all(worker.exitcode is None for worker in self._forked):
+                    pending.wait(_POLL)
         self.pool.terminate()
         _live.remove(self)
 
+
+_POLL = 0.05
+"""Seconds between looks at whether a worker died, while the chunks in flight are awaited."""
 
 _live: list[_Workers] = []
 """Workers that may still run: `ending_workers` ends those its block started."""

@@ -171,6 +171,22 @@ def test_when_no_worker_can_be_started_the_jobs_run_here(monkeypatch: pytest.Mon
     assert [square for _, square in results] == [number * number for number in range(parallel.MIN_JOBS)]
 
 
+def _book_makers(
+    seeds: Path, output: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> dict[str, int]:
+    """Build, and tell which process made each book (its file name → pid)."""
+    made = books._pickled_book
+
+    def reported(plan: BookPlan, *arguments: Any) -> bytes:
+        logging.getLogger("publisher.pipeline").warning("%s made in %d", plan.file_name, os.getpid())
+        return made(plan, *arguments)
+
+    monkeypatch.setattr(books, "_pickled_book", reported)
+    caplog.set_level(logging.WARNING, logger="publisher")
+    build(seeds, output, Config(), cache=cache)
+    return {message.split()[0]: int(message.split()[-1]) for message in caplog.messages if "made in" in message}
+
+
 def test_small_books_made_side_by_side_in_workers_are_those_one_process_makes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -182,16 +198,7 @@ def test_small_books_made_side_by_side_in_workers_are_those_one_process_makes(
         moment = f"{2019 + number // 3}-0{1 + number % 3 * 4}-15 10:00:00"
         lines = [moment, f"{sample[1]} {number}", *sample[2:6]]
         (seeds / f"post_{number:02d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    made = books._pickled_book
-
-    def reported(plan: BookPlan, *arguments: Any) -> bytes:
-        logging.getLogger("publisher.pipeline").warning("%s made in %d", plan.file_name, os.getpid())
-        return made(plan, *arguments)
-
-    monkeypatch.setattr(books, "_pickled_book", reported)
-    caplog.set_level(logging.WARNING, logger="publisher")
-    build(seeds, tmp_path / "both", Config(), cache=tmp_path / "cache")
-    makers = {message.split()[0]: int(message.split()[-1]) for message in caplog.messages if "made in" in message}
+    makers = _book_makers(seeds, tmp_path / "both", tmp_path / "cache", monkeypatch, caplog)
     assert len(makers) == 8 and os.getpid() not in makers.values(), makers
     caplog.clear()
     build(seeds, tmp_path / "warm", Config(), cache=tmp_path / "cache")  # the books the workers made, cached
@@ -206,16 +213,7 @@ def test_a_large_collection_and_its_volumes_are_made_in_one_worker_as_one_proces
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     seeds = make_corpus(tmp_path / "seeds", 400)  # 366 days of 2024 and 34 of 2025: three books
-    made = books._pickled_book
-
-    def reported(plan: BookPlan, *arguments: Any) -> bytes:
-        logging.getLogger("publisher.pipeline").warning("%s made in %d", plan.file_name, os.getpid())
-        return made(plan, *arguments)
-
-    monkeypatch.setattr(books, "_pickled_book", reported)
-    caplog.set_level(logging.WARNING, logger="publisher")
-    build(seeds, tmp_path / "both", Config(), cache=tmp_path / "cache")
-    makers = {message.split()[0]: int(message.split()[-1]) for message in caplog.messages if "made in" in message}
+    makers = _book_makers(seeds, tmp_path / "both", tmp_path / "cache", monkeypatch, caplog)
     assert sorted(makers) == ["news-2024.epub", "news-2025.epub", "news.epub"]
     assert len(set(makers.values())) == 1 and os.getpid() not in makers.values(), makers
     monkeypatch.setattr(parallel, "workers", lambda: 0)
@@ -343,3 +341,18 @@ def test_ctrl_c_anywhere_in_a_build_ends_it_with_one_line_and_no_process_left(tm
     interrupted = [(code, errors) for code, errors in outcomes if code != 0]
     assert len(interrupted) >= 4, outcomes
     assert [(code, errors) for code, errors in interrupted if errors != "error: interrupted\n"] == []
+
+
+def _slow_pid(_: int) -> int:
+    time.sleep(0.2)
+    return os.getpid()
+
+
+def test_ending_the_workers_does_not_wait_for_a_chunk_a_dead_worker_held() -> None:
+    results = parallel.run_each([functools.partial(_slow_pid, number) for number in range(parallel.MIN_JOBS)])
+    os.kill(next(results), signal.SIGKILL)  # a worker of this pool, busy with its next chunk, as OOM kills
+    closing = threading.Thread(target=results.close, daemon=True)
+    closing.start()
+    closing.join(timeout=10)
+    assert not closing.is_alive(), "waited for results a dead worker will never send"
+    assert _children_gone()
