@@ -23,7 +23,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.pool import TERMINATE, AsyncResult, Pool
 from typing import TypeVar
 
 Result = TypeVar("Result")
@@ -88,32 +88,48 @@ class _Workers:
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
         self.in_flight: deque[AsyncResult[list[_Outcome]]] = deque()
-        self._ending = False
-        # The processes forked now (the pool's own list; it replaces one that dies): a chunk
-        # handed to a worker that died (killed for memory, say) never comes back.
-        self._forked = list(pool._pool)  # type: ignore[attr-defined]
         _live.append(self)
 
     def end(self) -> None:
-        """End the workers once none of them is handing a result back.
+        """Kill the workers, and leave the pool's threads to end by themselves.
 
-        A worker ended in the middle of sending one holds the pool's result queue for good, and
-        the pool's own ending then waits on it forever (2 interrupts in 56 hung so, measured). So
-        the chunks in flight (a few per worker) are finished first; a second Ctrl-C skips that.
+        The pool's own ending (`terminate`) waits on its queues' locks and reads what a worker
+        was sending. A worker that died in the middle of either (ended by Ctrl-C or an error
+        while busy, or killed for memory, even while idle: it waits for work holding the task
+        queue's lock) holds them for good, and that ending then waits forever (measured: 2
+        Ctrl-Cs in 56; a worker killed at random moments, 1 in 7). Nothing here waits on what a
+        worker holds, so no Ctrl-C waits for the work in flight either.
         """
         if self not in _live:
             return
-        if not self._ending:
-            self._ending = True
-            for pending in self.in_flight:
-                while not pending.ready() and all(worker.exitcode is None for worker in self._forked):
-                    pending.wait(_POLL)
-        self.pool.terminate()
-        _live.remove(self)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # a pool half ended is worse
+        try:
+            _kill_workers(self.pool)
+            _live.remove(self)  # before a Ctrl-C held meanwhile is raised: it is ended once
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
-_POLL = 0.05
-"""Seconds between looks at whether a worker died, while the chunks in flight are awaited."""
+def _kill_workers(pool: Pool) -> None:
+    """Kill a pool's workers; its threads (daemons) end once they see that, or with the process.
+
+    They end by themselves unless a killed worker left a lock held or a message half sent; then
+    they wait, holding a few pipes, until the process ends. The pool's finalizer, which would
+    join them, is cancelled.
+    """
+    pool._state = TERMINATE  # type: ignore[attr-defined]
+    handler: threading.Thread = pool._worker_handler  # type: ignore[attr-defined]
+    handler._state = TERMINATE  # type: ignore[attr-defined]  # replaces no worker from now on
+    pool._change_notifier.put(None)  # type: ignore[attr-defined]  # wakes it to see that
+    handler.join()  # it shares no lock with the workers, so it ends
+    pool._result_handler._state = TERMINATE  # type: ignore[attr-defined]
+    pool._terminate.cancel()  # type: ignore[attr-defined]
+    for worker in pool._pool:  # type: ignore[attr-defined]
+        worker.kill()
+    for worker in pool._pool:  # type: ignore[attr-defined]
+        worker.join()
+        worker.close()  # its pipe, now rather than when the pool is collected
+
 
 _live: list[_Workers] = []
 """Workers that may still run: `ending_workers` ends those its block started."""

@@ -115,8 +115,11 @@ class Staging:
         self.names: set[str] = set()
         self._pending: deque[tuple[Future[Path], Path]] = deque()
         self._staged: list[tuple[Path, Path]] = []
+        # Every temporary file, recorded by the thread that made it the moment it exists, so none
+        # escapes the clean-up, whenever a Ctrl-C comes (a record kept here, after the thread's
+        # result was taken, lost one the interrupt came between).
+        self._temporaries: set[Path] = set()
         self._pool = _started_pool(STAGING_THREADS)
-        self._committed = False
         self._listings: dict[Path, frozenset[str]] = {}
         _remove_leftovers(output)
 
@@ -124,9 +127,13 @@ class Staging:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: object) -> None:
-        self._pool.shutdown(wait=True)
-        if not self._committed:
-            self._discard()
+        # A second Ctrl-C waits for the clean-up (a few files' writes) rather than cut it short.
+        with _interrupts_held():
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            for temporary in sorted(self._temporaries):  # none after a commit that ended
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
+            self._temporaries.clear()
 
     def add(self, name: str, data: bytes) -> None:
         """Stage `data` as `output/name`, unless that file already holds exactly these bytes
@@ -137,7 +144,7 @@ class Staging:
         path = self.output / name
         if path.name in self._present(path.parent) and _unchanged(path, data):
             return
-        self._pending.append((self._pool.submit(_stage, path, data, durable=True), path))
+        self._pending.append((self._pool.submit(_stage, path, data, durable=True, made=self._temporaries), path))
         # Bounded: the bytes of at most this many files wait in memory for their turn on disk.
         while len(self._pending) > _STAGING_QUEUE:
             self._settle_oldest()
@@ -175,10 +182,10 @@ class Staging:
     def commit(self, prune: Iterable[str] = ()) -> list[Path]:
         """Put every staged file in place and delete `prune`d leftovers; returns what changed."""
         self.settle()
-        self._committed = True
         changed = []
         for temporary, path in sorted(self._staged, key=lambda pair: pair[1]):
             _commit(temporary, path)
+            self._temporaries.discard(temporary)
             changed.append(path)
         self._staged.clear()
         emptied: set[Path] = set()
@@ -201,16 +208,6 @@ class Staging:
     def _settle_oldest(self) -> None:
         future, path = self._pending.popleft()
         self._staged.append((future.result(), path))  # an OutputError is raised here; __exit__ cleans up
-
-    def _discard(self) -> None:
-        for future, path in self._pending:
-            with contextlib.suppress(Exception):
-                self._staged.append((future.result(), path))
-        self._pending.clear()
-        for temporary, _ in self._staged:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-        self._staged.clear()
 
 
 def _started_pool(threads: int) -> ThreadPoolExecutor:
@@ -241,6 +238,19 @@ def _interrupts_left_to_the_main_thread() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back for the block, and raised (if one came) as it ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _unchanged(path: Path, data: bytes) -> bool:
     try:
         return path.stat().st_size == len(data) and path.read_bytes() == data
@@ -248,14 +258,17 @@ def _unchanged(path: Path, data: bytes) -> bool:
         return False
 
 
-def _stage(path: Path, data: bytes, *, durable: bool) -> Path:
-    """`data` in a temporary file beside `path` (same folder, so the rename is atomic), on disk if `durable`."""
+def _stage(path: Path, data: bytes, *, durable: bool, made: set[Path] | None = None) -> Path:
+    """`data` in a temporary file beside `path` (same folder, so the rename is atomic), on disk if
+    `durable`; its name is added to `made` as soon as it exists."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMPORARY_SUFFIX)
     except OSError as error:
         raise OutputError(path, error.strerror or str(error)) from None
     temporary = Path(name)
+    if made is not None:
+        made.add(temporary)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import zipfile
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from filelock import FileLock, Timeout
 from lxml import etree
 from PIL import Image
 
+from publisher import writer
 from publisher.build import build
 from publisher.cli import main
 from publisher.config import Config
@@ -264,3 +266,76 @@ def test_a_writing_thread_that_cannot_start_stops_the_build_instead_of_hanging_i
     while threading.active_count() > before and time.monotonic() < deadline:
         time.sleep(0.01)
     assert threading.active_count() == before
+
+
+def _temporaries(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.rglob("*.tmp"))
+
+
+def test_a_ctrl_c_while_files_are_being_staged_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Was: the file awaited when the interrupt came was forgotten, and its temporary file stayed.
+    output = tmp_path / "output"
+    waited = Future.result
+
+    def interrupted(future: Future[Path], timeout: float | None = None) -> Path:
+        waited(future, timeout)  # its temporary file exists now
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), Staging(output) as staging:
+        for number in range(3):
+            staging.add(f"page-{number}.html", b"<p>%d</p>\n" % number)
+        monkeypatch.setattr(Future, "result", interrupted)
+        staging.settle()
+    monkeypatch.undo()
+    assert _temporaries(output) == []
+    assert sorted(path.name for path in output.iterdir()) == []
+
+
+def test_a_ctrl_c_in_the_middle_of_the_commit_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Was: counted as committed before the first rename, the files not yet renamed were never removed.
+    output = tmp_path / "output"
+    renamed = writer._commit
+    renames = 0
+
+    def interrupted_at_the_second(temporary: Path, path: Path) -> None:
+        nonlocal renames
+        renames += 1
+        if renames == 2:
+            raise KeyboardInterrupt
+        renamed(temporary, path)
+
+    monkeypatch.setattr(writer, "_commit", interrupted_at_the_second)
+    with pytest.raises(KeyboardInterrupt), Staging(output) as staging:
+        for number in range(3):
+            staging.add(f"page-{number}.html", b"<p>%d</p>\n" % number)
+        staging.commit()
+    assert _temporaries(output) == []
+    assert sorted(path.name for path in output.iterdir()) == ["page-0.html"]  # each output old or new, whole
+
+
+def test_a_second_ctrl_c_waits_for_the_temporary_files_to_be_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The build is already stopping (a first Ctrl-C, an error) and waits for a file being written.
+    output = tmp_path / "output"
+    staged = writer._stage
+    stopping = threading.Event()
+
+    def interrupted_while_the_build_stops(path: Path, data: bytes, **options: Any) -> Path:
+        temporary = staged(path, data, **options)
+        stopping.wait()
+        time.sleep(0.05)  # the main thread is in the clean-up by now
+        os.kill(os.getpid(), signal.SIGINT)  # as a terminal's Ctrl-C, to the process
+        time.sleep(0.2)
+        return temporary
+
+    monkeypatch.setattr(writer, "_stage", interrupted_while_the_build_stops)
+    with pytest.raises(KeyboardInterrupt), Staging(output) as staging:  # the exit is the test
+        staging.add("page.html", b"<p>0</p>\n")
+        stopping.set()
+        raise OutputError(output / "feed.atom", "No space left on device")
+    assert _temporaries(output) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import multiprocessing
@@ -343,16 +344,50 @@ def test_ctrl_c_anywhere_in_a_build_ends_it_with_one_line_and_no_process_left(tm
     assert [(code, errors) for code, errors in interrupted if errors != "error: interrupted\n"] == []
 
 
-def _slow_pid(_: int) -> int:
-    time.sleep(0.2)
+def _pid(number: int) -> int:
+    time.sleep(0.0005 * (number % 3))  # the workers spend much of their time in the pool's queues
     return os.getpid()
 
 
-def test_ending_the_workers_does_not_wait_for_a_chunk_a_dead_worker_held() -> None:
-    results = parallel.run_each([functools.partial(_slow_pid, number) for number in range(parallel.MIN_JOBS)])
-    os.kill(next(results), signal.SIGKILL)  # a worker of this pool, busy with its next chunk, as OOM kills
+def _until_dead(pids: list[int]) -> None:
+    """Wait until the kernel has ended each process (a zombie now, or gone), without reaping it."""
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # reaped meanwhile
+            while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                time.sleep(0.001)
+
+
+def test_workers_killed_while_idle_leave_the_pool_to_end_without_waiting() -> None:
+    # An idle worker waits for work holding the lock of the pool's task queue, which the pool's
+    # own ending takes: killed then, every time, it would leave that ending waiting forever.
+    results = parallel.run_each([functools.partial(_pid, number) for number in range(parallel.MIN_JOBS)])
+    for _ in range(parallel.MIN_JOBS - 1):
+        next(results)
+    time.sleep(0.2)  # the last chunk's result is in: the workers wait for more
+    killed = [worker.pid or 0 for worker in multiprocessing.active_children()]
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
+    _until_dead(killed)
     closing = threading.Thread(target=results.close, daemon=True)
     closing.start()
     closing.join(timeout=10)
-    assert not closing.is_alive(), "waited for results a dead worker will never send"
+    assert not closing.is_alive(), "waited on a lock a killed worker held"
+    assert _children_gone()
+
+
+def test_a_worker_killed_at_any_moment_leaves_the_pool_to_end_without_waiting() -> None:
+    # Killed as the kernel kills for memory, a worker may hold a lock of the pool's queues or be
+    # half-way through sending a result; the pool's own ending then waits forever (1 in 7 here).
+    for attempt in range(30):
+        results = parallel.run_each([functools.partial(_pid, number) for number in range(2000)])
+        victim = next(results)
+        for _ in range(attempt % 7):
+            next(results)
+        os.kill(victim, signal.SIGKILL)
+        time.sleep(0.001 * (attempt % 5))
+        closing = threading.Thread(target=results.close, daemon=True)
+        closing.start()
+        closing.join(timeout=10)
+        assert not closing.is_alive(), f"attempt {attempt}: waited for a worker that was killed"
+        assert parallel._live == []
     assert _children_gone()
