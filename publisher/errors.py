@@ -55,6 +55,18 @@ class OutputError(PublisherError):
         return f"{display_path(self.path)}: cannot write: {self.reason}"
 
 
+class WorkerError(PublisherError):
+    """A worker process died before handing back its work (killed for memory, say): the build stops."""
+
+    def __init__(self, exit_code: int) -> None:
+        self.exit_code = exit_code
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        how = f"killed by signal {-self.exit_code}" if self.exit_code < 0 else f"exit status {self.exit_code}"
+        return f"a worker process died ({how}; out of memory?); nothing was published, the outputs are as they were"
+
+
 def display_path(path: Path) -> str:
     """A path as the user most likely typed it: relative to the working directory when inside it."""
     try:

@@ -26,6 +26,8 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from multiprocessing.pool import TERMINATE, AsyncResult, Pool
 from typing import TypeVar
 
+from .errors import WorkerError
+
 Result = TypeVar("Result")
 
 MIN_JOBS = 64
@@ -88,7 +90,21 @@ class _Workers:
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
         self.in_flight: deque[AsyncResult[list[_Outcome]]] = deque()
+        # The processes forked now (the pool replaces one that dies, in its own list): a chunk
+        # handed to a worker that died (killed for memory, say) never comes back.
+        self.forked: list[multiprocessing.process.BaseProcess] = list(pool._pool)  # type: ignore[attr-defined]
         _live.append(self)
+
+    def next_chunk(self) -> list[_Outcome]:
+        """The results of the oldest chunk in flight, or `WorkerError` once a worker has died."""
+        pending = self.in_flight[0]
+        while not pending.ready():
+            pending.wait(_POLL)
+            dead = next((worker.exitcode for worker in self.forked if worker.exitcode is not None), None)
+            if dead is not None and not pending.ready():
+                raise WorkerError(dead)
+        self.in_flight.popleft()
+        return pending.get()
 
     def end(self) -> None:
         """Kill the workers, and leave the pool's threads to end by themselves.
@@ -130,6 +146,9 @@ def _kill_workers(pool: Pool) -> None:
         worker.join()
         worker.close()  # its pipe, now rather than when the pool is collected
 
+
+_POLL = 0.05
+"""Seconds between looks at whether a worker died, while a chunk's results are awaited."""
 
 _live: list[_Workers] = []
 """Workers that may still run: `ending_workers` ends those its block started."""
@@ -197,8 +216,7 @@ def _results(workers: _Workers, chunks: Iterator[tuple[int, int]]) -> Iterator[R
     in_flight = workers.in_flight
     try:
         while in_flight:
-            outcomes = in_flight[0].get()
-            in_flight.popleft()
+            outcomes = workers.next_chunk()
             following = next(chunks, None)
             if following is not None:
                 in_flight.append(workers.pool.apply_async(_run_chunk, following))

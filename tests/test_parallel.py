@@ -20,7 +20,7 @@ import pytest
 from publisher import books, parallel
 from publisher.build import build
 from publisher.config import Config
-from publisher.errors import ArticleError
+from publisher.errors import ArticleError, WorkerError
 from publisher.volumes import BookPlan
 
 from .helpers import DATA, make_corpus, tree_bytes
@@ -390,4 +390,36 @@ def test_a_worker_killed_at_any_moment_leaves_the_pool_to_end_without_waiting() 
         closing.join(timeout=10)
         assert not closing.is_alive(), f"attempt {attempt}: waited for a worker that was killed"
         assert parallel._live == []
+    assert _children_gone()
+
+
+def _slow_pid(number: int) -> int:
+    time.sleep(0.02)
+    return os.getpid()
+
+
+def test_a_worker_killed_while_its_chunk_is_awaited_stops_the_run_with_an_error() -> None:
+    # Killed for memory in the middle of a chunk, a worker never hands it back: awaited without
+    # a look at the workers, that chunk kept the build waiting forever (6 builds in 8, reviewed).
+    results = parallel.run_each([functools.partial(_slow_pid, number) for number in range(parallel.MIN_JOBS)])
+    next(results)
+    killed = [worker.pid or 0 for worker in multiprocessing.active_children()]
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)
+    raised: list[BaseException] = []
+
+    def take_the_rest() -> None:
+        try:
+            for _ in results:
+                pass
+        except BaseException as error:  # what the run raised, for the assertion
+            raised.append(error)
+
+    taking = threading.Thread(target=take_the_rest, daemon=True)
+    taking.start()
+    taking.join(timeout=10)
+    assert not taking.is_alive(), "waited forever for a chunk a killed worker held"
+    assert len(raised) == 1 and isinstance(raised[0], WorkerError), raised
+    assert "killed by signal 9" in str(raised[0])
+    assert parallel._live == []
     assert _children_gone()
