@@ -27,6 +27,7 @@ from multiprocessing.pool import TERMINATE, AsyncResult, Pool
 from typing import TypeVar
 
 from .errors import WorkerError
+from .interrupts import interrupts_held
 
 Result = TypeVar("Result")
 
@@ -118,12 +119,9 @@ class _Workers:
         """
         if self not in _live:
             return
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # a pool half ended is worse
-        try:
+        with interrupts_held():  # a pool half ended is worse
             _kill_workers(self.pool)
             _live.remove(self)  # before a Ctrl-C held meanwhile is raised: it is ended once
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _kill_workers(pool: Pool) -> None:
@@ -191,17 +189,17 @@ def run_each(
     gc.freeze()
     # Ctrl-C is held back while the workers are forked: one that reached a new worker before it
     # could ignore it (in an at-fork hook) left the pool waiting for it, and the build hanging.
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        # Forked, the workers inherit the jobs rather than unpickle them.
-        pool = multiprocessing.get_context("fork").Pool(count, initializer=_adopt, initargs=(jobs,))
-        started = _Workers(pool)  # before Ctrl-C is let through: one raised as it is would leave it running
-    except OSError as error:  # no process to spare (a container's limit, say): one core it is
-        logging.getLogger(__name__).info("no worker processes (%s); building on one core", error)
-        return Results(job() for job in jobs)
+        with interrupts_held():  # a Ctrl-C that came meanwhile is raised as it ends
+            try:
+                # Forked, the workers inherit the jobs rather than unpickle them.
+                pool = multiprocessing.get_context("fork").Pool(count, initializer=_adopt, initargs=(jobs,))
+                started = _Workers(pool)  # before Ctrl-C is let through: one raised then would leave it running
+            except OSError as error:  # no process to spare (a container's limit, say): one core it is
+                logging.getLogger(__name__).info("no worker processes (%s); building on one core", error)
+                return Results(job() for job in jobs)
     finally:
         gc.unfreeze()
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C that came meanwhile is raised now
     size = max(1, min(64, len(jobs) // (count * 16)) // together) * together
     chunks = iter([(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)])
     # A window of chunks in flight, not all of them: results the workers make faster than this

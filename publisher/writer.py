@@ -23,6 +23,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from .errors import OutputError
+from .interrupts import interrupts_held
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class Staging:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: object) -> None:
         # A second Ctrl-C waits for the clean-up (a few files' writes) rather than cut it short.
-        with _interrupts_held():
+        with interrupts_held():
             self._pool.shutdown(wait=True, cancel_futures=True)
             for temporary in sorted(self._temporaries):  # none after a commit that ended
                 with contextlib.suppress(OSError):
@@ -236,19 +237,6 @@ def _interrupts_left_to_the_main_thread() -> None:
     with it held back (see `parallel.run_each`); Python raises it in the main thread in any case."""
     if hasattr(signal, "pthread_sigmask"):  # not on Windows, which has no such signals
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-
-
-@contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Ctrl-C held back for the block, and raised (if one came) as it ends."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _unchanged(path: Path, data: bytes) -> bool:

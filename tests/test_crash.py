@@ -323,9 +323,10 @@ def test_a_second_ctrl_c_waits_for_the_temporary_files_to_be_removed(
     # The build is already stopping (a first Ctrl-C, an error) and waits for a file being written.
     output = tmp_path / "output"
     staged = writer._stage
-    stopping = threading.Event()
+    stopping, writing = threading.Event(), threading.Event()
 
     def interrupted_while_the_build_stops(path: Path, data: bytes, **options: Any) -> Path:
+        writing.set()
         temporary = staged(path, data, **options)
         stopping.wait()
         time.sleep(0.05)  # the main thread is in the clean-up by now
@@ -336,6 +337,7 @@ def test_a_second_ctrl_c_waits_for_the_temporary_files_to_be_removed(
     monkeypatch.setattr(writer, "_stage", interrupted_while_the_build_stops)
     with pytest.raises(KeyboardInterrupt), Staging(output) as staging:  # the exit is the test
         staging.add("page.html", b"<p>0</p>\n")
+        assert writing.wait(10)  # taken by a thread: the clean-up cannot cancel it before it starts
         stopping.set()
         raise OutputError(output / "feed.atom", "No space left on device")
     assert _temporaries(output) == []
