@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from types import FrameType
 
 
@@ -20,8 +20,12 @@ def interrupts_held() -> Iterator[None]:
     the block, which inherit it and have no handler of their own yet.
     """
     came: list[int] = []
+
+    def note(number: int, _: FrameType | None) -> None:
+        came.append(number)
+
     swapped = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is not None
-    previous = signal.signal(signal.SIGINT, _noting(came)) if swapped else None
+    previous = signal.signal(signal.SIGINT, note) if swapped else None
     masked = hasattr(signal, "pthread_sigmask")  # not on Windows
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked else set()
     try:
@@ -33,10 +37,3 @@ def interrupts_held() -> Iterator[None]:
             signal.signal(signal.SIGINT, previous)
         if came:
             signal.raise_signal(signal.SIGINT)  # as if it came now: the usual handler decides
-
-
-def _noting(came: list[int]) -> Callable[[int, FrameType | None], None]:
-    def note(number: int, _: FrameType | None) -> None:
-        came.append(number)
-
-    return note
