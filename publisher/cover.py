@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import logging
 import zlib
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 COVER_SIZE = (1600, 2560)
 THUMBNAIL_SIZE = (320, 512)
+THUMBNAIL_FACTOR = COVER_SIZE[0] // THUMBNAIL_SIZE[0]  # the same factor down: the test of the sizes checks it
 COVER_MEDIA_TYPE = "image/png"
 _MARGIN = 140
 _MASTHEAD_BOTTOM = 760
@@ -62,13 +64,17 @@ PALETTE: tuple[Colour, ...] = (
 _GOLD_INDEX, _MASTHEAD_INDEX, _WHITE_INDEX = PALETTE.index(_GOLD), PALETTE.index(_MASTHEAD), PALETTE.index(_WHITE)
 _PAPER_INDEX, _INK_INDEX, _MUTED_INDEX = PALETTE.index(_PAPER), PALETTE.index(_INK), PALETTE.index(_MUTED)
 
-# Shrunk, the rules and the green's edges blend into the paper too; each thumbnail pixel takes the
-# nearest of these colours, a lookup where a median cut of the thumbnail took 11 ms.
+# Shrunk, the rules and the green's edges cover some rows of the thumbnail only in part: those
+# take a blend of their colour into the paper, one of the steps between the two.
+_EDGE_STEPS = 16
 THUMBNAIL_PALETTE: tuple[Colour, ...] = (
     *PALETTE,
-    *_ramp(_MASTHEAD, _PAPER, 16)[1:-1],
-    *_ramp(_GOLD, _PAPER, 16)[1:-1],
+    *_ramp(_MASTHEAD, _PAPER, _EDGE_STEPS)[1:-1],
+    *_ramp(_GOLD, _PAPER, _EDGE_STEPS)[1:-1],
 )
+_EDGE_RAMPS = {_MASTHEAD_INDEX: len(PALETTE), _GOLD_INDEX: len(PALETTE) + _EDGE_STEPS - 2}
+"""Where each colour's blends into the paper start in the thumbnail's palette."""
+_REGULAR, _BOLD = "Amiri-Regular.ttf", "Amiri-Bold.ttf"
 
 # Run-length matching only, since runs of one index are nearly all there is to find: 11 ms for
 # the cover where zlib's default took 23-32 and `optimize` 80-160, for a file 2% larger than the
@@ -105,7 +111,7 @@ def shaping_available() -> bool:
 
 
 @functools.cache
-def _font(file_name: str, size: int) -> ImageFont.FreeTypeFont:
+def _font(file_name: str, size: float) -> ImageFont.FreeTypeFont:
     # Loaded once a process: each load copied and parsed the 430 KB font again (0.6 ms of a cover).
     return ImageFont.truetype(io.BytesIO(_font_bytes(file_name)), size, layout_engine=ImageFont.Layout.RAQM)
 
@@ -114,60 +120,6 @@ def _drawable(text: str, file_name: str = "Amiri-Regular.ttf") -> bool:
     """True when the font has every visible character: Amiri has no Hebrew, for instance."""
     covered = _covered_characters(file_name)
     return all(ord(char) in covered or not char.isprintable() or char.isspace() for char in text)
-
-
-class _Band:
-    """Text on one flat stretch of the cover, rows `top` to `bottom` (excluded), in palette indices.
-
-    Drawn on a copy of that stretch alone, put back on leaving: a glyph reaching past it would
-    blend an index its ramp does not start at into some other ramp's colours; clipped, it cannot.
-    """
-
-    def __init__(self, image: Image.Image, top: int, bottom: int) -> None:
-        self.image, self.top = image, top
-        self.band = image.crop((0, top, COVER_SIZE[0], bottom))
-        self.draw = ImageDraw.Draw(self.band)
-
-    def __enter__(self) -> _Band:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.image.paste(self.band, (0, self.top))
-
-    def line(self, text: str, font: ImageFont.FreeTypeFont, y: int, ink: int, *, language: str, align: str) -> int:
-        """Draw one line; `align` is `center` or `start` (the right edge for rtl). Returns the next y."""
-        text = _for_drawing(text)
-        direction = direction_of(language)
-        if align == "center":
-            x, anchor = COVER_SIZE[0] // 2, "ma"
-        elif direction == "rtl":
-            x, anchor = COVER_SIZE[0] - _MARGIN, "ra"
-        else:
-            x, anchor = _MARGIN, "la"
-        position = (x, y - self.top)
-        self.draw.text(position, text, font=font, fill=ink, anchor=anchor, direction=direction, language=language)
-        ascent, descent = font.getmetrics()
-        return y + ascent + descent
-
-    def wrapped(self, text: str, font: ImageFont.FreeTypeFont, y: int, ink: int, *, language: str, lines: int) -> int:
-        """Draw `text` in at most `lines` lines at the start edge, ending in "…" when cut."""
-        width = COVER_SIZE[0] - 2 * _MARGIN
-        direction = direction_of(language)
-        words = _for_drawing(text).split()
-        rows: list[str] = []
-        cut = False
-        while words and len(rows) < lines:
-            row = words.pop(0)
-            while len(row) > 1 and font.getlength(row, direction=direction, language=language) > width:
-                row, cut = row[: len(row) * 3 // 4], True  # a word wider than the cover: "…" marks the cut
-            while words and font.getlength(f"{row} {words[0]}", direction=direction, language=language) <= width:
-                row = f"{row} {words.pop(0)}"
-            rows.append(row)
-        if (words or cut) and rows:
-            rows[-1] = rows[-1].rsplit(" ", 1)[0] + " …"
-        for row in rows:
-            y = self.line(row, font, y, ink, language=language, align="start")
-        return y
 
 
 _MOST_DRAWN = 400
@@ -189,106 +141,259 @@ def _for_drawing(text: str) -> str:
     return text.translate(_FOR_DRAWING)[:_MOST_DRAWN]
 
 
+@functools.cache
+def _shaper(file_name: str) -> uharfbuzz.Font:
+    return uharfbuzz.Font(uharfbuzz.Face(_font_bytes(file_name)))
+
+
+def _advances(text: str, file_name: str, size: int, language: str) -> list[float]:
+    """Each character's share of the width of `text` shaped as one line, in pixels at `size`.
+
+    A run of words is as wide as the sum of its characters' shares (words do not join across a
+    space), so wrapping a headline shapes it once: measured word by word with Pillow, the
+    wrapping took 7 of a cover's 42 ms. The widths are Pillow's own (both are HarfBuzz's
+    unhinted advances).
+    """
+    font = _shaper(file_name)
+    buffer = uharfbuzz.Buffer()
+    buffer.add_codepoints([ord(char) for char in text])
+    buffer.direction = direction_of(language)
+    buffer.guess_segment_properties()
+    uharfbuzz.shape(font, buffer)
+    scale = size / font.face.upem
+    shares = [0.0] * len(text)
+    for info, position in zip(buffer.glyph_infos, buffer.glyph_positions, strict=True):
+        shares[info.cluster] += position.x_advance * scale
+    return shares
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One line of text as the cover places it, in the cover's own pixels."""
+
+    text: str
+    font: str
+    size: int
+    x: int
+    y: int
+    anchor: str
+    ink: int
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Stretch:
+    """Lines drawn on one flat stretch of the cover, rows `top` to `bottom` (excluded).
+
+    Each is drawn on a copy of its stretch alone: a glyph reaching past it would blend an index
+    its ramp does not start at into some other ramp's colours; clipped, it cannot.
+    """
+
+    top: int
+    bottom: int
+    lines: tuple[_Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    stretches: tuple[_Stretch, ...]
+    rules: tuple[int, ...]
+    """The top row of each headline's rule."""
+
+
+class _Lines:
+    """The lines of one stretch, placed one under the other."""
+
+    def __init__(self) -> None:
+        self.lines: list[_Line] = []
+
+    def line(self, text: str, font: str, size: int, y: int, ink: int, *, language: str, align: str) -> int:
+        """Place one line; `align` is `center` or `start` (the right edge for rtl). Returns the next y."""
+        text = _for_drawing(text)
+        if align == "center":
+            x, anchor = COVER_SIZE[0] // 2, "ma"
+        elif direction_of(language) == "rtl":
+            x, anchor = COVER_SIZE[0] - _MARGIN, "ra"
+        else:
+            x, anchor = _MARGIN, "la"
+        self.lines.append(_Line(text, font, size, x, y, anchor, ink, language))
+        ascent, descent = _font(font, size).getmetrics()
+        return y + ascent + descent
+
+    def wrapped(self, text: str, font: str, size: int, y: int, ink: int, *, language: str, lines: int) -> int:
+        """Place `text` in at most `lines` lines at the start edge, ending in "…" when cut."""
+        width = COVER_SIZE[0] - 2 * _MARGIN
+        words = _for_drawing(text).split()
+        if not words:
+            return y
+        joined = " ".join(words)
+        shares = _advances(joined, font, size, language)
+        starts = list(itertools.accumulate((len(word) + 1 for word in words), initial=0))
+
+        def wide(first: int, last: int) -> float:  # words first..last-1 with the spaces between them
+            return sum(shares[starts[first] : starts[last] - 1])
+
+        rows: list[str] = []
+        cut = False
+        taken = 0
+        while taken < len(words) and len(rows) < lines:
+            end = taken + 1
+            row = words[taken]
+            if wide(taken, end) > width:  # a word wider than the cover: cut, "…" marks it
+                pillow = _font(font, size)
+                direction = direction_of(language)
+                while len(row) > 1 and pillow.getlength(row, direction=direction, language=language) > width:
+                    row, cut = row[: len(row) * 3 // 4], True
+            else:
+                while end < len(words) and wide(taken, end + 1) <= width:
+                    end += 1
+                row = " ".join(words[taken:end])
+            rows.append(row)
+            taken = end
+        if (taken < len(words) or cut) and rows:
+            rows[-1] = rows[-1].rsplit(" ", 1)[0] + " …"
+        for row in rows:
+            y = self.line(row, font, size, y, ink, language=language, align="start")
+        return y
+
+
 def render_cover(text: CoverText, cache: DiskCache = NO_CACHE) -> bytes:
     """A 1600×2560 PNG (the size Kindle and Apple Books recommend), the same bytes for the same text."""
     return render_cover_images(text, cache)[0]
 
 
 def render_cover_images(text: CoverText, cache: DiskCache = NO_CACHE) -> tuple[bytes, bytes]:
-    """The cover and its thumbnail (what `render_thumbnail` makes of it), drawn once.
-
-    The thumbnail is shrunk from the drawing at hand rather than from the PNG, which would have to
-    be decoded again; both are kept in the cache, the thumbnail under the cover's bytes.
-    """
+    """The cover and its thumbnail (320×512, for catalogs), drawn together; both are kept in the cache."""
     key = repr(text).encode()
-    cover = cache.get("cover", key)
-    thumbnail = None if cover is None else cache.get("thumbnail", cover)
+    cover, thumbnail = cache.get("cover", key), cache.get("thumbnail", key)
     if cover is None or thumbnail is None:
-        image = _draw_cover(text)
-        cover, thumbnail = _png(image), _shrink_image(image)
+        cover, thumbnail = map(_png, _drawn(_laid_out(text)))
         cache.put("cover", key, cover)
-        cache.put("thumbnail", cover, thumbnail)
+        cache.put("thumbnail", key, thumbnail)
     return cover, thumbnail
 
 
-def _draw_cover(text: CoverText) -> Image.Image:
-    """The cover, a "P" image of `PALETTE`."""
-    width, height = COVER_SIZE
-    # "L", not "P": ImageDraw antialiases text on the one and not on the other.
-    image = Image.new("L", COVER_SIZE, _PAPER_INDEX)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, width, _MASTHEAD_BOTTOM), fill=_MASTHEAD_INDEX)
-    draw.rectangle((0, 772, width, 784), fill=_GOLD_INDEX)
-    draw.rectangle((0, 796, width, 800), fill=_GOLD_INDEX)
-    draw.rectangle((0, _FOOTER_TOP, width, height), fill=_MASTHEAD_INDEX)
+def _laid_out(text: CoverText) -> _Layout:
+    """Where each line of `text` goes on the cover, and the headlines' rules."""
     if not shaping_available():
         # Without raqm Pillow draws Arabic letters unjoined and left to right: worse than no text.
         logger.warning("Pillow has no raqm layout support; the cover is drawn without text")
-        return _with_palette(image)
-
+        return _Layout((), ())
+    height = COVER_SIZE[1]
     language = text.language
-    with _Band(image, 0, _MASTHEAD_BOTTOM + 1) as band:
-        title_size = 250 if len(_for_drawing(text.title)) <= 12 else 170
-        y = 230 if text.subtitle is None else 150
-        title_font = _font("Amiri-Bold.ttf", title_size)
-        y = band.line(text.title, title_font, y, _WHITE_INDEX, language=language, align="center")
-        if text.subtitle:
-            subtitle_font = _font("Amiri-Regular.ttf", 80)
-            band.line(text.subtitle, subtitle_font, y + 10, _WHITE_INDEX, language=language, align="center")
+    masthead = _Lines()
+    title_size = 250 if len(_for_drawing(text.title)) <= 12 else 170
+    y = 230 if text.subtitle is None else 150
+    y = masthead.line(text.title, _BOLD, title_size, y, _WHITE_INDEX, language=language, align="center")
+    if text.subtitle:
+        masthead.line(text.subtitle, _REGULAR, 80, y + 10, _WHITE_INDEX, language=language, align="center")
+    body = _Lines()
+    y = body.line(text.date_range, _BOLD, 110, 900, _INK_INDEX, language=language, align="center")
+    y = body.line(text.count, _REGULAR, 80, y + 10, _MUTED_INDEX, language=language, align="center")
+    y += 90
     rules: list[int] = []
-    with _Band(image, 801, _FOOTER_TOP) as band:
-        y = band.line(text.date_range, _font("Amiri-Bold.ttf", 110), 900, _INK_INDEX, language=language, align="center")
-        count_font = _font("Amiri-Regular.ttf", 80)
-        y = band.line(text.count, count_font, y + 10, _MUTED_INDEX, language=language, align="center")
-        y += 90
-        headline_font = _font("Amiri-Bold.ttf", 68)
-        for headline, headline_language in text.headlines:
-            if y > height - 520:
-                break
-            if not _drawable(headline, "Amiri-Bold.ttf"):
-                continue
-            rules.append(y)
-            y = band.wrapped(headline, headline_font, y + 40, _INK_INDEX, language=headline_language, lines=2) + 30
-    # After the headlines, not before: ink blended from gold's index would land on other ramps.
-    for y in rules:
-        draw.rectangle((_MARGIN, y, width - _MARGIN, y + 3), fill=_GOLD_INDEX)
-    with _Band(image, _FOOTER_TOP, height) as band:
-        imprint_font = _font("Amiri-Regular.ttf", 64)
-        band.line(text.imprint, imprint_font, height - 160, _WHITE_INDEX, language=language, align="center")
-    return _with_palette(image)
+    for headline, headline_language in text.headlines:
+        if y > height - 520:
+            break
+        if not _drawable(headline, _BOLD):
+            continue
+        rules.append(y)
+        y = body.wrapped(headline, _BOLD, 68, y + 40, _INK_INDEX, language=headline_language, lines=2) + 30
+    footer = _Lines()
+    footer.line(text.imprint, _REGULAR, 64, height - 160, _WHITE_INDEX, language=language, align="center")
+    stretches = (
+        _Stretch(0, _MASTHEAD_BOTTOM + 1, tuple(masthead.lines)),
+        _Stretch(801, _FOOTER_TOP, tuple(body.lines)),
+        _Stretch(_FOOTER_TOP, height, tuple(footer.lines)),
+    )
+    return _Layout(stretches, tuple(rules))
 
 
-def _with_palette(indices: Image.Image) -> Image.Image:
-    indices.putpalette([channel for colour in PALETTE for channel in colour])  # now "P", pixels untouched
-    return indices
+def _drawn(layout: _Layout) -> tuple[Image.Image, Image.Image]:
+    """The cover laid out as `layout` and its thumbnail, "P" images of `PALETTE` and `THUMBNAIL_PALETTE`.
+
+    The thumbnail is the cover shrunk, each pixel the mean of 5×5 of the cover's, taken on the
+    palette indices before the gold is laid: each ramp's colours are evenly spaced, so on one
+    ramp the mean of the indices is the index of the mean colour. Only where the green or the
+    gold meets the paper, a row the thumbnail shares between them, is the mean across two ramps,
+    and those rows are painted afterwards. The mean of the RGB pixels, matched back to the
+    palette, took 9 ms of a cover's 43; this takes 2.
+    """
+    width, height = COVER_SIZE
+    # "L", not "P": ImageDraw antialiases text on the one and not on the other.
+    image = Image.new("L", COVER_SIZE, _PAPER_INDEX)
+    green = ((0, _MASTHEAD_BOTTOM + 1), (_FOOTER_TOP, height))
+    for top, bottom in green:
+        _fill(image, top, bottom, _MASTHEAD_INDEX)
+    for stretch in layout.stretches:
+        band = image.crop((0, stretch.top, width, stretch.bottom))
+        draw = ImageDraw.Draw(band)
+        for line in stretch.lines:
+            draw.text(
+                (line.x, line.y - stretch.top),
+                line.text,
+                font=_font(line.font, line.size),
+                fill=line.ink,
+                anchor=line.anchor,
+                direction=direction_of(line.language),
+                language=line.language,
+            )
+        image.paste(band, (0, stretch.top))
+    thumbnail = image.reduce(THUMBNAIL_FACTOR)
+    for top, bottom in green:
+        _fill(thumbnail, top, bottom, _MASTHEAD_INDEX, shrink=THUMBNAIL_FACTOR, edges_only=True)
+    # After the text, not before: ink blended from gold's index would land on other ramps.
+    gold = [(772, 785, (0, width)), (796, 801, (0, width))]
+    gold += [(y, y + 4, (_MARGIN, width - _MARGIN + 1)) for y in layout.rules]
+    for top, bottom, columns in gold:
+        _fill(image, top, bottom, _GOLD_INDEX, columns=columns)
+        _fill(thumbnail, top, bottom, _GOLD_INDEX, shrink=THUMBNAIL_FACTOR, columns=columns)
+    image.putpalette([channel for colour in PALETTE for channel in colour])  # now "P", pixels untouched
+    thumbnail.putpalette([channel for colour in THUMBNAIL_PALETTE for channel in colour])
+    return image, thumbnail
 
 
-def render_thumbnail(cover: bytes, cache: DiskCache = NO_CACHE) -> bytes:
-    """A small copy of the cover for catalogs (OPDS thumbnails), the same bytes for the same cover."""
-    return cache.get_or_make("thumbnail", cover, lambda: _shrink(cover))
+def _fill(
+    image: Image.Image,
+    top: int,
+    bottom: int,
+    index: int,
+    *,
+    shrink: int = 1,
+    columns: tuple[int, int] = (0, COVER_SIZE[0]),
+    edges_only: bool = False,
+) -> None:
+    """Paint the cover's rows `top` to `bottom` (excluded) across `columns` (from, to), `shrink` times smaller.
+
+    Shrunk, a pixel the rectangle covers only in part takes the blend of its colour into the
+    paper that the mean of the cover's pixels gives: every such edge lies on paper.
+    """
+    draw = ImageDraw.Draw(image)
+    for first_row, last_row, rows_covered in _shrunk(top, bottom, shrink):
+        for first_column, last_column, columns_covered in _shrunk(*columns, shrink):
+            coverage = rows_covered * columns_covered
+            if coverage < 1 or not edges_only:
+                draw.rectangle((first_column, first_row, last_column, last_row), fill=_over_paper(index, coverage))
 
 
-def _shrink(cover: bytes) -> bytes:
-    with Image.open(io.BytesIO(cover)) as image:
-        return _shrink_image(image)
+def _shrunk(start: int, stop: int, shrink: int) -> list[tuple[int, int, float]]:
+    """Rows (or columns) `start` to `stop` (excluded), shrunk: runs (first, last, share of each covered)."""
+    whole = range(-(-start // shrink), stop // shrink)
+    runs = [(whole.start, whole.stop - 1, 1.0)] if whole else []
+    for cell in sorted({start // shrink, (stop - 1) // shrink} - set(whole)):
+        covered = min(stop, (cell + 1) * shrink) - max(start, cell * shrink)
+        runs.append((cell, cell, covered / shrink))
+    return runs
 
 
-@functools.cache
-def _thumbnail_palette() -> Image.Image:
-    palette = Image.new("P", (1, 1))
-    palette.putpalette([channel for colour in THUMBNAIL_PALETTE for channel in colour])
-    return palette
-
-
-def _shrink_image(cover: Image.Image) -> bytes:
-    # The thumbnail is a fifth of the cover each way: each of its pixels is the mean of 5×5 of the
-    # cover's (a box filter, exact at a whole factor). 10 ms where LANCZOS took 39, and no pixel
-    # more than a few levels from it on average (mean 0.8 of 255), measured.
-    small = cover.convert("RGB").reduce(_THUMBNAIL_FACTOR)
-    return _png(small.quantize(palette=_thumbnail_palette(), dither=Image.Dither.NONE))
-
-
-_THUMBNAIL_FACTOR = COVER_SIZE[0] // THUMBNAIL_SIZE[0]  # the same factor down: the test of the sizes checks it
+def _over_paper(index: int, coverage: float) -> int:
+    """The thumbnail palette's blend of the masthead's green or the gold, `coverage` of it, into paper."""
+    step = round((1 - coverage) * (_EDGE_STEPS - 1))
+    if step == 0:
+        return index
+    if step == _EDGE_STEPS - 1:
+        return _PAPER_INDEX
+    return _EDGE_RAMPS[index] + step - 1
 
 
 def _png(image: Image.Image) -> bytes:

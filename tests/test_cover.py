@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
-from PIL import Image
+from PIL import Image, ImageChops
 
 from publisher import cover
 from publisher.cache import DiskCache
-from publisher.cover import PALETTE, THUMBNAIL_PALETTE, CoverText, render_cover, render_thumbnail
+from publisher.cover import PALETTE, THUMBNAIL_PALETTE, CoverText, render_cover, render_cover_images
 
 HEADLINE = "اجتماع قمة مكافحة الجريمة المنظمة في الهجرة: توافق على تدابير جديدة"
 TEXT = CoverText(
@@ -66,22 +66,38 @@ def drawn() -> bytes:
     return render_cover(TEXT)
 
 
+def render_thumbnail(text: CoverText = TEXT) -> bytes:
+    return render_cover_images(text)[1]
+
+
 def test_the_same_text_gives_the_same_bytes(drawn: bytes, tmp_path: Path) -> None:
     assert render_cover(dataclasses.replace(TEXT)) == drawn
-    thumbnail = render_thumbnail(drawn)
-    assert render_thumbnail(drawn) == thumbnail
-    # With a cache the thumbnail is made from the drawing, not the PNG: the same bytes either way.
+    thumbnail = render_thumbnail()
+    assert render_thumbnail(dataclasses.replace(TEXT)) == thumbnail
     with DiskCache(tmp_path) as cache:
-        assert render_cover(TEXT, cache) == drawn
-        assert cache.get("thumbnail", drawn) == thumbnail
-        assert render_thumbnail(drawn, cache) == thumbnail
+        assert render_cover_images(TEXT, cache) == (drawn, thumbnail)
+        assert render_cover_images(TEXT, cache) == (drawn, thumbnail)  # now from the cache
 
 
 def test_the_cover_and_thumbnail_are_palette_images_of_the_catalog_sizes(drawn: bytes) -> None:
     with Image.open(io.BytesIO(drawn)) as image:
         assert (image.format, image.mode, image.size) == ("PNG", "P", (1600, 2560))
-    with Image.open(io.BytesIO(render_thumbnail(drawn))) as image:
+    with Image.open(io.BytesIO(render_thumbnail())) as image:
         assert (image.format, image.mode, image.size) == ("PNG", "P", (320, 512))
+
+
+@pytest.mark.parametrize("headlines", [TEXT.headlines, TEXT.headlines[2:], []], ids=["all", "latin-first", "none"])
+def test_the_thumbnail_is_the_cover_shrunk(headlines: list[tuple[str, str]]) -> None:
+    """Each pixel is the mean of 5×5 of the cover's, as a box filter of its colours gives it: the
+    thumbnail is shrunk on palette indices, which is the mean only on one ramp of colours."""
+    cover_bytes, thumbnail = render_cover_images(dataclasses.replace(TEXT, headlines=headlines))
+    with Image.open(io.BytesIO(cover_bytes)) as image:
+        mean = image.convert("RGB").reduce(5)
+    with Image.open(io.BytesIO(thumbnail)) as image:
+        difference = ImageChops.difference(mean, image.convert("RGB"))
+    extrema = difference.getextrema()  # (lowest, highest) for each of R, G, B
+    assert all(band[1] <= 8 for band in extrema if isinstance(band, tuple))
+    assert len(extrema) == 3
 
 
 def test_the_palette_colours_are_all_distinct() -> None:
@@ -105,7 +121,7 @@ def test_each_stretch_of_the_cover_uses_only_the_colours_of_its_inks(drawn: byte
         assert len(count_colours) > 8
         assert _colours(image, HEADLINE_ROWS) <= _between(paper, ink) | {gold}
         assert _colours(image, FOOTER_ROWS) <= _between(masthead, white)
-    with Image.open(io.BytesIO(render_thumbnail(drawn))) as thumbnail:
+    with Image.open(io.BytesIO(render_thumbnail())) as thumbnail:
         assert _colours(thumbnail, (0, 512)) <= set(THUMBNAIL_PALETTE)
 
 
@@ -138,9 +154,9 @@ def test_the_marks_over_the_letters_are_drawn() -> None:
     ids=["title", "date-range", "count", "headline", "imprint"],
 )
 def test_different_text_gives_a_different_cover_and_thumbnail(drawn: bytes, change: dict[str, object]) -> None:
-    other = render_cover(dataclasses.replace(TEXT, **change))  # type: ignore[arg-type]
+    other, other_thumbnail = render_cover_images(dataclasses.replace(TEXT, **change))  # type: ignore[arg-type]
     assert other != drawn
-    assert render_thumbnail(other) != render_thumbnail(drawn)
+    assert other_thumbnail != render_thumbnail()
 
 
 def test_without_raqm_the_cover_is_the_bare_masthead(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,8 +177,8 @@ def test_harfbuzz_reads_the_same_character_map_as_fonttools(file_name: str) -> N
 def test_drawing_a_cover_does_not_load_fonttools() -> None:
     script = (
         "import sys\n"
-        "from publisher.cover import CoverText, render_cover, render_thumbnail\n"
-        "render_thumbnail(render_cover(CoverText('أخبار', None, 'مارس 2025', '1', [('عنوان', 'ar')], 'ف', 'ar')))\n"
+        "from publisher.cover import CoverText, render_cover_images\n"
+        "render_cover_images(CoverText('أخبار', None, 'مارس 2025', '1', [('عنوان', 'ar')], 'ف', 'ar'))\n"
         "assert 'fontTools' not in sys.modules, 'fontTools was imported'\n"
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
@@ -196,3 +212,25 @@ def test_a_headline_of_embedding_controls_is_drawn_without_crashing_in_a_fresh_p
     root = str(Path(cover.__file__).resolve().parent.parent)
     completed = subprocess.run([sys.executable, "-c", script, root], capture_output=True, text=True, check=False)
     assert completed.returncode == 0, (completed.returncode, completed.stderr[-2000:])
+
+
+def test_headlines_are_wrapped_to_the_width_as_pillow_measures_them() -> None:
+    """Each line is shaped once for its widths (HarfBuzz): a line fits, and with its next word would not."""
+    long_latin = " ".join(["Frontex and Europol meet the United Nations in Geneva"] * 2)
+    long_arabic = " ".join([HEADLINE] * 2)
+    marked = " ".join(["مُحَمَّدٌ رَسُولُ اللَّهِ: تَشْكِيلٌ كَامِلٌ بِالشَّدَّةِ وَالتَّنْوِينِ"] * 3)
+    mixed = " ".join(["قمة Border Security في لندن لبحث تدابير Frontex الجديدة مع الأمم المتحدة"] * 2)
+    width = cover.COVER_SIZE[0] - 2 * cover._MARGIN
+    for headline, language in ((long_latin, "en"), (long_arabic, "ar"), (marked, "ar"), (mixed, "ar")):
+        layout = cover._laid_out(dataclasses.replace(TEXT, headlines=[(headline, language)]))
+        lines = [line for line in layout.stretches[1].lines if line.size == 68]
+        assert len(lines) == 2
+        font = cover._font(lines[0].font, 68)
+        direction = "ltr" if language == "en" else "rtl"
+        words = headline.split()
+        first = lines[0].text.split()
+        assert first == words[: len(first)]
+        assert font.getlength(lines[0].text, direction=direction, language=language) <= width
+        with_next = " ".join(words[: len(first) + 1])
+        assert font.getlength(with_next, direction=direction, language=language) > width
+        assert lines[1].text.endswith(" …")  # cut: the headline does not fit in two lines
