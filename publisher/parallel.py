@@ -182,7 +182,7 @@ def run_each(
     run of `together` jobs from the start goes to one worker (they share what one of them made).
     """
     count = 0 if _in_worker else min(workers(), len(jobs))
-    if count < 2 or len(jobs) < minimum:
+    if count == 0 or len(jobs) < minimum:
         return Results(job() for job in jobs)
     # Frozen, the objects the workers inherit are never visited by their garbage collector,
     # which would otherwise write to (and so copy) every page holding one.

@@ -423,3 +423,24 @@ def test_a_worker_killed_while_its_chunk_is_awaited_stops_the_run_with_an_error(
     assert "killed by signal 9" in str(raised[0])
     assert parallel._live == []
     assert _children_gone()
+
+
+def test_a_single_book_of_fifty_articles_or_more_is_made_in_a_worker_as_one_process_makes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # One year of articles: the collection is the only book, made while the pages are.
+    sample = (DATA.parent.parent / "seeds" / "000_f16a7d7f239613ff.txt").read_text(encoding="utf-8").splitlines()
+    for count in (books.ONE_BOOK_ASIDE_ARTICLES - 1, books.ONE_BOOK_ASIDE_ARTICLES):
+        seeds = tmp_path / f"seeds-{count}"
+        seeds.mkdir()
+        for number in range(count):
+            lines = [f"2025-01-01 {number // 60:02d}:{number % 60:02d}:00", f"{sample[1]} {number}", *sample[2:4]]
+            (seeds / f"post_{number:02d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        caplog.clear()
+        makers = _book_makers(seeds, tmp_path / f"aside-{count}", tmp_path / f"cache-{count}", monkeypatch, caplog)
+        assert list(makers) == ["news.epub"]
+        made_here = makers["news.epub"] == os.getpid()
+        assert made_here == (count < books.ONE_BOOK_ASIDE_ARTICLES), (count, makers)
+    monkeypatch.setattr(parallel, "workers", lambda: 0)
+    build(seeds, tmp_path / "one", Config())
+    assert tree_bytes(tmp_path / f"aside-{books.ONE_BOOK_ASIDE_ARTICLES}") == tree_bytes(tmp_path / "one")
