@@ -149,10 +149,9 @@ def _shaper(file_name: str) -> uharfbuzz.Font:
 def _advances(text: str, file_name: str, size: int, language: str) -> list[float]:
     """Each character's share of the width of `text` shaped as one line, in pixels at `size`.
 
-    A run of words is as wide as the sum of its characters' shares (words do not join across a
-    space), so wrapping a headline shapes it once: measured word by word with Pillow, the
-    wrapping took 7 of a cover's 42 ms. The widths are Pillow's own (both are HarfBuzz's
-    unhinted advances).
+    A run of words is about as wide as the sum of its characters' shares (words do not join
+    across a space): a guess for wrapping, which Pillow then confirms. One buffer takes one
+    script, guessed from the first letter, so a headline that mixes scripts is guessed less well.
     """
     font = _shaper(file_name)
     buffer = uharfbuzz.Buffer()
@@ -221,33 +220,45 @@ class _Lines:
         return y + ascent + descent
 
     def wrapped(self, text: str, font: str, size: int, y: int, ink: int, *, language: str, lines: int) -> int:
-        """Place `text` in at most `lines` lines at the start edge, ending in "…" when cut."""
+        """Place `text` in at most `lines` lines at the start edge, ending in "…" when cut.
+
+        Each row takes words while they fit, as Pillow measures them. Measuring each longer row
+        took 7 of a cover's 42 ms; now the headline is shaped once and each row's end guessed
+        from its characters' shares of the width, and Pillow only confirms the guess: the row
+        fits, and with its next word it would not (two measurements a row when the guess is
+        right). The guess can be far off (a headline that opens in Latin is shaped as Latin
+        throughout), never the rows.
+        """
         width = COVER_SIZE[0] - 2 * _MARGIN
         words = _for_drawing(text).split()
         if not words:
             return y
-        joined = " ".join(words)
-        shares = _advances(joined, font, size, language)
+        pillow, direction = _font(font, size), direction_of(language)
+
+        def fits(row: str) -> bool:
+            return pillow.getlength(row, direction=direction, language=language) <= width
+
+        shares = _advances(" ".join(words), font, size, language)
         starts = list(itertools.accumulate((len(word) + 1 for word in words), initial=0))
 
-        def wide(first: int, last: int) -> float:  # words first..last-1 with the spaces between them
-            return sum(shares[starts[first] : starts[last] - 1])
+        def guessed_end(first: int) -> int:  # the most words from `first` whose shares fit
+            end = first + 1
+            while end < len(words) and sum(shares[starts[first] : starts[end + 1] - 1]) <= width:
+                end += 1
+            return end
 
         rows: list[str] = []
         cut = False
         taken = 0
         while taken < len(words) and len(rows) < lines:
-            end = taken + 1
-            row = words[taken]
-            if wide(taken, end) > width:  # a word wider than the cover: cut, "…" marks it
-                pillow = _font(font, size)
-                direction = direction_of(language)
-                while len(row) > 1 and pillow.getlength(row, direction=direction, language=language) > width:
-                    row, cut = row[: len(row) * 3 // 4], True
-            else:
-                while end < len(words) and wide(taken, end + 1) <= width:
-                    end += 1
-                row = " ".join(words[taken:end])
+            end = guessed_end(taken)
+            while end > taken + 1 and not fits(" ".join(words[taken:end])):
+                end -= 1
+            row = " ".join(words[taken:end])
+            while end == taken + 1 and len(row) > 1 and not fits(row):  # a word wider than the cover
+                row, cut = row[: len(row) * 3 // 4], True  # "…" marks the cut
+            while end < len(words) and fits(f"{row} {words[end]}"):
+                row, end = f"{row} {words[end]}", end + 1
             rows.append(row)
             taken = end
         if (taken < len(words) or cut) and rows:
@@ -295,8 +306,8 @@ def _laid_out(text: CoverText) -> _Layout:
     for headline, headline_language in text.headlines:
         if y > height - 520:
             break
-        if not _drawable(headline, _BOLD):
-            continue
+        if not _drawable(headline, _BOLD) or not any(char.isprintable() and not char.isspace() for char in headline):
+            continue  # nothing to draw (bidi marks, say): no rule either
         rules.append(y)
         y = body.wrapped(headline, _BOLD, 68, y + 40, _INK_INDEX, language=headline_language, lines=2) + 30
     footer = _Lines()
@@ -388,12 +399,9 @@ def _shrunk(start: int, stop: int, shrink: int) -> list[tuple[int, int, float]]:
 
 def _over_paper(index: int, coverage: float) -> int:
     """The thumbnail palette's blend of the masthead's green or the gold, `coverage` of it, into paper."""
+    # A partly covered pixel is covered at least 1/25: never so little that it is the paper itself.
     step = round((1 - coverage) * (_EDGE_STEPS - 1))
-    if step == 0:
-        return index
-    if step == _EDGE_STEPS - 1:
-        return _PAPER_INDEX
-    return _EDGE_RAMPS[index] + step - 1
+    return index if step == 0 else _EDGE_RAMPS[index] + step - 1
 
 
 def _png(image: Image.Image) -> bytes:
