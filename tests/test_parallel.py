@@ -17,9 +17,11 @@ from typing import Any
 
 import pytest
 
-from publisher import books, parallel
+from publisher import books, parallel, render
+from publisher.article import Article
 from publisher.build import build
 from publisher.config import Config
+from publisher.drawn import Rendered
 from publisher.errors import ArticleError, WorkerError
 from publisher.volumes import BookPlan
 
@@ -429,13 +431,8 @@ def test_a_single_book_of_fifty_articles_or_more_is_made_in_a_worker_as_one_proc
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # One year of articles: the collection is the only book, made while the pages are.
-    sample = (DATA.parent.parent / "seeds" / "000_f16a7d7f239613ff.txt").read_text(encoding="utf-8").splitlines()
     for count in (books.ONE_BOOK_ASIDE_ARTICLES - 1, books.ONE_BOOK_ASIDE_ARTICLES):
-        seeds = tmp_path / f"seeds-{count}"
-        seeds.mkdir()
-        for number in range(count):
-            lines = [f"2025-01-01 {number // 60:02d}:{number % 60:02d}:00", f"{sample[1]} {number}", *sample[2:4]]
-            (seeds / f"post_{number:02d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        seeds = _one_year_site(tmp_path / f"seeds-{count}", count)
         caplog.clear()
         makers = _book_makers(seeds, tmp_path / f"aside-{count}", tmp_path / f"cache-{count}", monkeypatch, caplog)
         assert list(makers) == ["news.epub"]
@@ -444,3 +441,36 @@ def test_a_single_book_of_fifty_articles_or_more_is_made_in_a_worker_as_one_proc
     monkeypatch.setattr(parallel, "workers", lambda: 0)
     build(seeds, tmp_path / "one", Config())
     assert tree_bytes(tmp_path / f"aside-{books.ONE_BOOK_ASIDE_ARTICLES}") == tree_bytes(tmp_path / "one")
+
+
+def _one_year_site(seeds: Path, count: int) -> Path:
+    """`count` short articles, all of one year: the collection is the site's only book."""
+    sample = (DATA.parent.parent / "seeds" / "000_f16a7d7f239613ff.txt").read_text(encoding="utf-8").splitlines()
+    seeds.mkdir()
+    for number in range(count):
+        lines = [f"2025-01-01 {number // 60:02d}:{number % 60:02d}:00", f"{sample[1]} {number}", *sample[2:4]]
+        (seeds / f"post_{number:02d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return seeds
+
+
+def test_the_chapters_a_worker_renders_for_its_book_are_kept_so_an_edit_renders_one_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    seeds = _one_year_site(tmp_path / "seeds", books.ONE_BOOK_ASIDE_ARTICLES)
+    rendered = render.render_chapter
+
+    def reported(article: Article, config: Config) -> Rendered:
+        logging.getLogger("publisher.books").warning("%s rendered in %d", article.slug, os.getpid())
+        return rendered(article, config)
+
+    monkeypatch.setattr(books, "render_chapter", reported)
+    caplog.set_level(logging.WARNING, logger="publisher")
+    build(seeds, tmp_path / "output", Config(), cache=tmp_path / "cache")
+    cold = [message.split() for message in caplog.messages if " rendered in " in message]
+    assert len(cold) == books.ONE_BOOK_ASIDE_ARTICLES
+    assert {int(words[-1]) for words in cold} != {os.getpid()}  # the book was made in a worker
+    caplog.clear()
+    with (seeds / "post_07.txt").open("a", encoding="utf-8") as seed:
+        seed.write("فقرة أضيفت بعد النشر.\n")
+    build(seeds, tmp_path / "output", Config(), cache=tmp_path / "cache")
+    assert [message.split()[0] for message in caplog.messages if " rendered in " in message] == ["post_07"]
