@@ -141,6 +141,7 @@ def build_epub(  # noqa: PLR0917  # what a book is made of, and where it may sha
     writer.language = config.language
     writer.zip_time = clamped(modified, _ZIP_EPOCH, _ZIP_END, newest.source, f"the zip entries of {plan.file_name}")
     writer.deflated = deflated
+    writer.fonts_embedded = bool(fonts)
     writer.process()
     writer.write()
     return BookOutput(buffer.getvalue(), fonts, cover_image, thumbnail)
@@ -250,6 +251,17 @@ def _add_metadata(book: epub.EpubBook, plan: BookPlan, facts: BookFacts, modifie
         book.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": str(plan.position)})
 
 
+APPLE_DISPLAY_OPTIONS_NAME = "META-INF/com.apple.ibooks.display-options.xml"
+APPLE_DISPLAY_OPTIONS = b"""<?xml version="1.0" encoding="utf-8"?>
+<display_options>
+  <platform name="*">
+    <option name="specified-fonts">true</option>
+  </platform>
+</display_options>
+"""
+"""Apple Books uses a book's embedded fonts only when told to: without this, never Amiri."""
+
+
 class _ReproducibleZip(zipfile.ZipFile):
     """A zip whose entries carry a fixed time and mode, so the same book gives the same bytes."""
 
@@ -325,6 +337,7 @@ class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # EbookLib sh
     language: str
     zip_time: datetime
     deflated: dict[bytes, bytes] | None
+    fonts_embedded: bool
 
     def _get_nav(self, item: Any) -> bytes:
         return self.nav_bytes
@@ -348,6 +361,8 @@ class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # EbookLib sh
         # mimetype must be the first zip member, stored uncompressed (OCF 3.3, 4.2.2).
         self.out.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
         self._write_container()
+        if self.fonts_embedded:
+            self.out.writestr(APPLE_DISPLAY_OPTIONS_NAME, APPLE_DISPLAY_OPTIONS)
         self._write_opf()
         self._write_items()
         self.out.close()

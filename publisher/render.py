@@ -30,10 +30,10 @@ CONTINUED_TITLE_LIMIT = 200
 
 
 def render_chapter(article: Article, config: Config) -> Rendered:
-    """The article as one polyglot XHTML5 document: valid XML for EPUB readers, and HTML for browsers.
+    """The article as one XHTML5 document, a book's chapter (see `serialize`).
 
-    No XML declaration (UTF-8 is the default for both) and no empty elements, so the same bytes
-    are a correct EPUB content document and a correct `text/html` page.
+    No empty elements, so that a browser handed the same bytes as `text/html` still reads them
+    right (it takes the XML declaration for a comment).
     """
     html = _document(article, config, article.blocks, with_header=True)
     return Rendered(serialize(html), drawn_by(html, own=article))
@@ -119,8 +119,14 @@ def new_document(
     return html, child(html, "body")
 
 
+XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+
+
 def serialize(html: etree._Element) -> bytes:
-    return etree.tostring(html, encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"
+    """A book's XHTML document, with an XML declaration: UTF-8 is XML's default, but Send-to-Kindle
+    reads a document without a declaration as ISO-8859-1, and the Arabic comes out as mojibake
+    (the main fix of the kindle-epub-fix tools)."""
+    return XML_DECLARATION + etree.tostring(html, encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"
 
 
 def _document(article: Article, config: Config, blocks: Sequence[Block], with_header: bool) -> etree._Element:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from datetime import UTC
 from pathlib import Path
@@ -93,6 +94,28 @@ def test_every_xhtml_document_has_lang_xml_lang_and_dir(mixed: tuple[Path, Path]
             article = by_slug[Path(name).stem]
             expected = (article.language, article.language, article.direction)
         assert (root.get("lang"), root.get(XML_LANG), root.get("dir")) == expected, name
+
+
+def test_every_xhtml_document_declares_its_encoding_for_send_to_kindle(mixed: tuple[Path, Path]) -> None:
+    """Without a declaration, Send-to-Kindle reads a document as ISO-8859-1: Arabic turns to mojibake."""
+    members = epub_members(mixed[1])
+    documents = [name for name in members if name.endswith((".xhtml", ".ncx", ".opf"))]
+    assert len(documents) > 4
+    for name in documents:
+        declaration = members[name].split(b"\n", 1)[0]
+        assert declaration.replace(b"'", b'"') == b'<?xml version="1.0" encoding="utf-8"?>', name
+
+
+def test_apple_books_is_told_to_use_the_embedded_fonts(mixed: tuple[Path, Path], tmp_path: Path) -> None:
+    options = parse_xml(epub_members(mixed[1])["META-INF/com.apple.ibooks.display-options.xml"])
+    found = [
+        (platform.get("name"), option.get("name"), option.text)
+        for platform in options.iter("platform")
+        for option in platform.iter("option")
+    ]
+    assert found == [("*", "specified-fonts", "true")]
+    build_into(mixed[0], tmp_path / "plain", dataclasses.replace(CONFIG, embed_font=False))
+    assert "META-INF/com.apple.ibooks.display-options.xml" not in epub_members(tmp_path / "plain" / "nashra.epub")
 
 
 def test_chapters_hold_the_same_article_as_the_web_pages(mixed: tuple[Path, Path]) -> None:
