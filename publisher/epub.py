@@ -44,6 +44,7 @@ from .fonts import (
 )
 from .headlines import cover_articles, drawn_cover, headline
 from .l10n import localizer
+from .language import direction_of
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, XML_LANG
 from .volumes import BookPlan
 
@@ -251,6 +252,10 @@ def _add_metadata(book: epub.EpubBook, plan: BookPlan, facts: BookFacts, modifie
         book.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": str(plan.position)})
 
 
+_WORDS = frozenset({"title", "creator", "contributor", "publisher", "description", "rights", "subject"})
+_WORDS_PROPERTIES = frozenset({"schema:accessibilitySummary", "a11y:certifiedBy", "belongs-to-collection"})
+"""The metadata written in words (the rest are identifiers, dates, codes and numbers)."""
+
 APPLE_DISPLAY_OPTIONS_NAME = "META-INF/com.apple.ibooks.display-options.xml"
 APPLE_DISPLAY_OPTIONS = b"""<?xml version="1.0" encoding="utf-8"?>
 <display_options>
@@ -351,6 +356,11 @@ class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # EbookLib sh
         for meta in root.iter("{*}meta", "meta"):
             if meta.get("property") == "dcterms:modified":
                 meta.text = utc_stamp(self.options["mtime"])
+        # A reading system shows these as text, and without `dir` Thorium set the Arabic
+        # accessibility summary left to right (its issue 2491): `<package dir>` is not enough.
+        for element in next(root.iter("{*}metadata")):
+            if str(element.tag).rpartition("}")[2] in _WORDS or element.get("property") in _WORDS_PROPERTIES:
+                element.set("dir", direction_of(element.get(XML_LANG) or self.language))
 
     def _write_opf_file(self, root: Any) -> None:
         root.set(XML_LANG, self.language)

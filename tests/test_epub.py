@@ -118,6 +118,31 @@ def test_apple_books_is_told_to_use_the_embedded_fonts(mixed: tuple[Path, Path],
     assert "META-INF/com.apple.ibooks.display-options.xml" not in epub_members(tmp_path / "plain" / "nashra.epub")
 
 
+def _metadata_in_words(book: Path) -> dict[str, tuple[str | None, str | None]]:
+    """Each metadata element written in words (title, creator, summary...): its `dir` and `xml:lang`."""
+    metadata = parse_xml(epub_members(book)["EPUB/content.opf"]).find(f"{OPF}metadata")
+    assert metadata is not None
+    words = {f"{DC}{name}" for name in ("title", "creator", "publisher", "description", "rights")}
+    properties = {"schema:accessibilitySummary", "a11y:certifiedBy"}
+    return {
+        element.get("property") or str(element.tag).rpartition("}")[2]: (element.get("dir"), element.get(XML_LANG))
+        for element in metadata
+        if element.tag in words or element.get("property") in properties
+    }
+
+
+def test_metadata_in_words_carries_its_direction_for_thorium(mixed: tuple[Path, Path], tmp_path: Path) -> None:
+    found = _metadata_in_words(mixed[1])
+    assert set(found) == {"title", "creator", "publisher", "description", "rights", "a11y:certifiedBy",
+                          "schema:accessibilitySummary"}  # fmt: skip
+    assert set(found.values()) == {("rtl", None)}
+    # Urdu has no interface words of its own: the summary is in English, and says so.
+    build_into(mixed[0], tmp_path / "urdu", dataclasses.replace(CONFIG, language="ur"))
+    urdu = _metadata_in_words(tmp_path / "urdu" / "nashra.epub")
+    assert urdu.pop("schema:accessibilitySummary") == ("ltr", "en")
+    assert set(urdu.values()) == {("rtl", None)}
+
+
 def test_chapters_hold_the_same_article_as_the_web_pages(mixed: tuple[Path, Path]) -> None:
     seeds, book = mixed
     members = epub_members(book)
