@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import zipfile
 from datetime import UTC
 from pathlib import Path
@@ -24,6 +25,7 @@ from .helpers import (
     build_into,
     epub_members,
     epubcheck_findings,
+    make_corpus,
     make_seeds,
     parse_xml,
 )
@@ -176,3 +178,47 @@ def test_metadata_is_complete_and_taken_from_the_data(mixed: tuple[Path, Path]) 
     assert ncx.get(XML_LANG) == "ar"
     # The title page, one year, two months (March and April 2025) and every article.
     assert len(ncx.findall(".//{http://www.daisy.org/z3986/2005/ncx/}navPoint")) == 4 + len(GOOD_MIXED) + 1
+
+
+def _kindle_problems(book: Path) -> list[str]:
+    """What Send-to-Kindle (and the kindle-epub-fix tools) would trip on, and Apple Books' font switch."""
+    members = epub_members(book)
+    problems = []
+    if book.stat().st_size >= 50 * 1024 * 1024:
+        problems.append("over the 50 MB e-mail limit")
+    if "META-INF/com.apple.ibooks.display-options.xml" not in members:
+        problems.append("no Apple Books display options")
+    documents = {name: parse_xml(data) for name, data in members.items() if name.endswith(".xhtml")}
+    body_ids = {(name, body.get("id")) for name, root in documents.items() for body in root.iter(f"{XHTML}body")}
+    for name, root in documents.items():
+        if not members[name].startswith(b'<?xml version="1.0" encoding="utf-8"?>'):
+            problems.append(f"{name}: no XML declaration")
+        folder = name.rpartition("/")[0]
+        for link in root.iter(f"{XHTML}a"):
+            target, _, fragment = (link.get("href") or "").partition("#")
+            resolved = posixpath.normpath(posixpath.join(folder, target)) if target else name
+            if fragment and (resolved, fragment) in body_ids:
+                problems.append(f"{name}: a link to the <body> of {resolved}")
+        for image in root.iter(f"{XHTML}img"):
+            source = image.get("src")
+            if not source or posixpath.normpath(posixpath.join(folder, source)) not in members:
+                problems.append(f"{name}: an <img> without a source in the book")
+    package = parse_xml(members["EPUB/content.opf"])
+    hrefs = {item.get("id"): f"EPUB/{item.get('href')}" for item in package.iter(f"{OPF}item")}
+    spine = [hrefs[itemref.get("idref")] for itemref in package.iter(f"{OPF}itemref")]
+    ncx = parse_xml(members["EPUB/toc.ncx"])
+    order = [
+        spine.index("EPUB/" + (content.get("src") or "").partition("#")[0])
+        for content in ncx.iter("{http://www.daisy.org/z3986/2005/ncx/}content")
+    ]
+    if order != sorted(order):
+        problems.append("the NCX is not in the spine's order")
+    return problems
+
+
+def test_every_book_of_a_build_opens_right_on_kindle_and_apple_books(tmp_path: Path) -> None:
+    seeds = make_corpus(tmp_path / "seeds", 370)  # 2024 and a few days of 2025: the collection and two volumes
+    build_into(seeds, tmp_path / "output")
+    books = sorted((tmp_path / "output").glob("*.epub"))
+    assert [book.name for book in books] == ["news-2024.epub", "news-2025.epub", "news.epub"]
+    assert {book.name: _kindle_problems(book) for book in books} == {book.name: [] for book in books}
