@@ -1,4 +1,4 @@
-"""The benchmark: `python -m publisher.bench [--sizes 1 100 1000 10000] [--repeat 3] [--no-pandoc]`.
+"""The benchmark: `python -m publisher.bench [--sizes 1 100 1000 10000] [--repeat 3] [--no-pandoc] [--editions]`.
 
 For each size it generates a corpus in the seed format from the sample's sentences and headings
 (varied lengths, Latin runs; up to 100 articles spread over seven years, as a blog's are, more
@@ -12,6 +12,9 @@ over three years, as a newsroom's), then measures, each in a fresh process:
 - `floor`: only reading the files, building each chapter with lxml, serialising it and zipping
   all of them: the cost of merely producing the bytes;
 - `pandoc` (when installed, unless --no-pandoc): pandoc turning the same articles into one EPUB.
+
+With `--editions`, it times instead the defaults against `editions = "none"` (cold builds and
+one-edit rebuilds), round by round in the same run.
 
 It prints the median wall time, min–max, the peak memory of the largest process and of all of
 them together (the build uses a worker process per core), and the ratio to the floor.
@@ -201,6 +204,45 @@ def run_size(count: int, repeat: int, work: Path, with_pandoc: bool) -> dict[str
     return results
 
 
+EDITION_SETTINGS = (("editions (default)", ""), ('editions = "none"', 'editions = "none"\n'))
+
+
+def run_editions(count: int, repeat: int, work: Path) -> dict[str, list[Sample]]:
+    """The defaults against `editions = "none"`, round by round in the same run: a cold build, an
+    edit of an article no edition holds (the oldest), and of one the newest edition holds."""
+    corpus = work / f"editions-{count}"
+    seeds = corpus / "seeds"
+    generate(seeds, count)
+    edited = sorted(seeds.glob("*.txt"))
+    results: dict[str, list[Sample]] = {}
+    trash = corpus / ".trash"
+    for round_number in range(repeat):
+        for label, settings in EDITION_SETTINGS:
+            name = "none" if settings else "default"
+            config = corpus / f"{name}.toml"
+            config.write_text(settings, encoding="utf-8")
+            output, state = corpus / f"output-{name}", corpus / f"state-{name}.json"
+            cache = corpus / ".publisher-cache"  # the CLI's, beside the state file: shared, so set aside
+            build = [sys.executable, "-m", "publisher", "build", "-q", "--seeds", str(seeds), "--output", str(output)]
+            build += ["--state", str(state), "--config", str(config)]
+            for leftover in (output, cache, state):
+                _set_aside(leftover, trash)
+            results.setdefault(f"full (cold), {label}", []).append(measure(build, corpus))
+            for which, target in (("old", edited[round_number]), ("newest", edited[-1 - round_number])):
+                with target.open("a", encoding="utf-8") as handle:
+                    handle.write(f"فقرة أضيفت في الجولة {round_number + 1}.\n")
+                results.setdefault(f"one edit ({which} article), {label}", []).append(measure(build, corpus))
+    return results
+
+
+def editions_report(count: int, results: dict[str, list[Sample]]) -> list[str]:
+    rows = []
+    for name, samples in results.items():
+        times = [sample.seconds for sample in samples]
+        rows.append(f"| {count:,} | {name} | {statistics.median(times):.2f} | {min(times):.2f}–{max(times):.2f} |")
+    return rows
+
+
 def _set_aside(leftover: Path, trash: Path) -> None:
     """Move an earlier round's output out of the way, to be deleted when the benchmark ends.
 
@@ -251,14 +293,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-pandoc", action="store_true", help="do not time pandoc (Debian's pandoc package)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep the corpora here (default: a temp folder)")
+    parser.add_argument("--editions", action="store_true", help='time the defaults against editions = "none" instead')
     args = parser.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="publisher-bench-"))
     compileall.compile_dir(Path(__file__).resolve().parent, quiet=1)
     header = "| articles | job | median s | min–max s | largest process MB | all processes MB | × floor |"
     lines = [header, "|---|---|---|---|---|---|---|"]
+    if args.editions:
+        lines = ["| articles | job | median s | min–max s |", "|---|---|---|---|"]
     try:
         for count in args.sizes:
-            lines += report(count, run_size(count, args.repeat, work, not args.no_pandoc))
+            if args.editions:
+                lines += editions_report(count, run_editions(count, args.repeat, work))
+            else:
+                lines += report(count, run_size(count, args.repeat, work, not args.no_pandoc))
     finally:  # the rounds' set-aside outputs, up to a few GB at 10,000 articles
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

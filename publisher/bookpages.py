@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from itertools import groupby
 
 from lxml import etree
@@ -37,6 +37,8 @@ class ContentsEntry:
     language: str
     direction: str
     published: datetime
+    day: date | None = None
+    """The day it was published on, for an edition's contents, which go by day; else None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,18 @@ class _Node:
 
 
 def _contents_tree(entries: Sequence[ContentsEntry], words: Localizer) -> list[_Node]:
-    """Title page, then years, months and articles, oldest first: the order of the spine."""
+    """Title page, then years, months and articles, oldest first: the order of the spine. An
+    edition's: its days and their articles, newest first (a day's edition, its articles)."""
     nodes = [_Node(words.text("title_page"), TITLE_PAGE_NAME, None, None)]
+    if entries and entries[0].day is not None:
+        days = [(day, tuple(group)) for day, group in groupby(entries, key=lambda entry: entry.day)]
+        for day, in_day in days:
+            articles = tuple(_Node(e.title, e.href, e.language, e.direction) for e in in_day)
+            if len(days) == 1:
+                nodes.extend(articles)
+            else:
+                nodes.append(_Node(words.date(day), articles[0].href, None, None, articles))
+        return nodes
     for year, in_year in groupby(entries, key=lambda entry: entry.published.year):
         months = []
         for month, in_month in groupby(list(in_year), key=lambda entry: entry.published.month):

@@ -12,9 +12,9 @@ from .article import Article
 from .cache import DiskCache, cache_key
 from .config import Config
 from .drawn import Drawn, Rendered
-from .epub import CHAPTER_LIMIT, ChapterParts, build_epub
+from .epub import CHAPTER_LIMIT, ChapterParts, build_epub, chapter_links
 from .progress import timed
-from .render import render_chapter, render_chapter_parts
+from .render import ChapterLinks, render_chapter, render_chapter_parts
 from .volumes import BookPlan
 
 
@@ -42,23 +42,30 @@ class Books:
         prefetched: dict[bytes, bytes] = {}
 
         def chapter_parts(
-            article: Article, *, shared: bool = False, made: list[tuple[bytes, bytes]] | None = None
+            article: Article,
+            links: ChapterLinks,
+            *,
+            shared: bool = False,
+            made: list[tuple[bytes, bytes]] | None = None,
         ) -> list[Rendered]:
-            key = cache_key(article, config)
+            key = cache_key(article, links, config)
             whole = prefetched.get(key) or cache.get("chapter", key)
             if whole is None:
-                whole = _chapter_maker(article, config)()
+                whole = _chapter_maker(article, links, config)()
                 cache.put("chapter", key, whole)
                 if made is not None:  # a worker's: handed back with its book, for this process to keep
                     made.append((key, whole))
             if shared:  # a worker's: kept for its next book, which may hold the article too
                 prefetched[key] = whole
             data, drawn = pickle.loads(whole)  # only ever written by this program, into its own cache
-            return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=Rendered(data, Drawn.decode(drawn)))
+            whole_chapter = Rendered(data, Drawn.decode(drawn))
+            return render_chapter_parts(article, config, CHAPTER_LIMIT, whole=whole_chapter, links=links)
 
         self.plans, self.config, self.cache = plans, config, cache
         keys = [
-            cache_key(plan.file_name, plan.identifier, plan.part, plan.position, plan.articles, config, css)
+            cache_key(
+                plan.file_name, plan.identifier, plan.part, plan.position, plan.period, plan.articles, config, css
+            )
             for plan in plans
         ]
         self.jobs = [
@@ -87,12 +94,16 @@ class Books:
         # kept this process waiting (0.27 s of a cold build of 1,000, measured).
         with timed("render the chapters"):
             made_here = [number for number in self.missing if number not in self.aside]
-            to_make = {article.id: article for number in made_here for article in plans[number].articles}
+            to_make = {
+                cache_key(article, links, config): (article, links)
+                for number in made_here
+                for article, links in _with_links(plans[number])
+            }
             if len(to_make) >= CHAPTER_JOBS:
-                cache.fill("chapter", [(cache_key(a, config), _chapter_maker(a, config)) for a in to_make.values()])
+                cache.fill("chapter", [(key, _chapter_maker(*made, config)) for key, made in to_make.items()])
         for number in self.aside:
-            for article in plans[number].articles:
-                key = cache_key(article, config)
+            for article, links in _with_links(plans[number]):
+                key = cache_key(article, links, config)
                 found = prefetched.get(key) or cache.get("chapter", key)
                 if found is not None:
                     prefetched[key] = found
@@ -134,8 +145,12 @@ def _share_one_worker(books: Sequence[BookPlan]) -> bool:
     return bool(collections) and len(collections[0].articles) >= SHARED_CHAPTERS_PER_BOOK * len(books)
 
 
-def _chapter_maker(article: Article, config: Config) -> Callable[[], bytes]:
-    return functools.partial(pickled, functools.partial(render_chapter, article, config))
+def _chapter_maker(article: Article, links: ChapterLinks, config: Config) -> Callable[[], bytes]:
+    return functools.partial(pickled, functools.partial(render_chapter, article, config, links))
+
+
+def _with_links(plan: BookPlan) -> Iterator[tuple[Article, ChapterLinks]]:
+    return zip(plan.articles, chapter_links(plan.articles), strict=True)
 
 
 def _book_and_chapters(  # noqa: PLR0917  # the arguments of build_epub, for functools.partial

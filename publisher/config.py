@@ -62,6 +62,10 @@ class Config:
     """At most this many articles per volume; 0 means no limit."""
     collection_limit: int = 1000
     """The single collection book is written while it holds at most this many articles."""
+    editions: str = "week"
+    """One book per `week` or `day` of the most recent articles, or none (`none`)."""
+    edition_count: int = 0
+    """How many periods back from the newest article have editions; 0 means 8 weeks or 30 days."""
     embed_font: bool = True
     input_encoding: str | None = None
     """Read seeds in this encoding (e.g. `windows-1256`) instead of UTF-8; a UTF-8 BOM still wins."""
@@ -123,12 +127,14 @@ _WHOLE_NUMBER_MINIMUMS = {
     "page_size": 1,
     "volume_size": 0,
     "collection_limit": 0,
+    "edition_count": 0,
     "max_article_bytes": 1,
 }
 _CHOICES = {
     "direction": ("rtl", "ltr"),
     "digits": DIGIT_STYLES,
     "volumes": ("year", "month", "none"),
+    "editions": ("week", "day", "none"),
 }
 
 

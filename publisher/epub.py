@@ -33,6 +33,7 @@ from .config import Config
 from .cover import COVER_MEDIA_TYPE, CoverText
 from .dates import clamped, in_utc, utc_stamp
 from .drawn import Drawn, Rendered, drawn_in
+from .editions import local_day
 from .fonts import (
     FONT_FOLDER,
     FONT_MEDIA_TYPE,
@@ -45,7 +46,7 @@ from .fonts import (
 from .headlines import cover_articles, drawn_cover, headline
 from .l10n import localizer
 from .language import direction_of
-from .render import CHAPTER_FOLDER, STYLESHEET_NAME, XML_LANG
+from .render import CHAPTER_FOLDER, STYLESHEET_NAME, XML_LANG, ChapterLinks
 from .volumes import BookPlan
 
 CHAPTER_LIMIT = 250_000
@@ -54,8 +55,9 @@ CHAPTER_LIMIT = 250_000
 _ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
 _ZIP_END = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
 
-ChapterParts = Callable[[Article], list[Rendered]]
-"""An article's chapter as one or more XHTML documents (more when it is very long), with what each draws."""
+ChapterParts = Callable[[Article, ChapterLinks], list[Rendered]]
+"""An article's chapter with its navigation bar, as one or more XHTML documents (more when it is
+very long), with what each draws."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,18 @@ class BookOutput:
 def chapter_name(article: Article, part: int = 1) -> str:
     suffix = "" if part == 1 else f"-{part}"
     return f"{CHAPTER_FOLDER}/{article.slug}{suffix}.xhtml"
+
+
+def chapter_links(articles: Sequence[Article]) -> list[ChapterLinks]:
+    """Each chapter's bar, in the book's reading order: only the chapters at a book's ends, or at
+    a volume's within the collection, have other links in another book that holds them."""
+    names = [chapter_name(article).removeprefix(f"{CHAPTER_FOLDER}/") for article in articles]
+    return [
+        ChapterLinks(
+            previous=names[number - 1] if number else None, next=names[number + 1] if number + 1 < len(names) else None
+        )
+        for number in range(len(names))
+    ]
 
 
 def build_epub(  # noqa: PLR0917  # what a book is made of, and where it may share work
@@ -94,8 +108,16 @@ def build_epub(  # noqa: PLR0917  # what a book is made of, and where it may sha
     facts = book_facts(plan, config)
 
     chapters, drawn = _chapters(articles, chapter_parts)
+    by_day = plan.kind == "edition"
     entries = [
-        ContentsEntry(article.title, chapter_name(article), article.language, article.direction, article.published)
+        ContentsEntry(
+            article.title,
+            chapter_name(article),
+            article.language,
+            article.direction,
+            article.published,
+            local_day(article, config) if by_day else None,
+        )
         for article in articles
     ]
     pages = {
@@ -153,8 +175,8 @@ def _chapters(articles: Sequence[Article], chapter_parts: ChapterParts) -> tuple
     chapters: list[tuple[str, bytes]] = []
     regular: set[str] = set()
     bold: set[str] = set()
-    for article in articles:
-        parts = chapter_parts(article)
+    for article, links in zip(articles, chapter_links(articles), strict=True):
+        parts = chapter_parts(article, links)
         chapters.extend((chapter_name(article, number), part.data) for number, part in enumerate(parts, start=1))
         for part in parts:
             regular |= part.drawn.regular
@@ -185,15 +207,20 @@ def _page(uid: str, name: str, data: bytes) -> epub.EpubItem:
 
 def book_facts(plan: BookPlan, config: Config) -> BookFacts:
     words = localizer(config.language, config.digits)
-    first, last = plan.articles[0].published, plan.articles[-1].published
-    title = config.title if plan.part is None else words.text("volume", title=config.title, part=plan.part)
-    date_range = words.date_range(first, last)
     count = words.count("articles", len(plan.articles))
+    part = plan.part
+    if plan.period is not None:
+        title = words.text("edition", title=config.title, period=plan.period)
+        date_range = plan.period
+        part = words.text(f"edition_{config.editions}") if config.editions in {"day", "week"} else None
+    else:
+        title = config.title if plan.part is None else words.text("volume", title=config.title, part=plan.part)
+        date_range = words.date_range(plan.articles[0].published, plan.articles[-1].published)
     return BookFacts(
         title=title,
         collection_title=config.title,
         subtitle=config.subtitle,
-        part=plan.part,
+        part=part,
         date_range=date_range,
         count=count,
         imprint=config.author,

@@ -8,7 +8,7 @@ import logging
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -37,6 +37,9 @@ def _import_babel_dates() -> ModuleType:
 babel_dates = _import_babel_dates()
 
 logger = logging.getLogger(__name__)
+
+Day = date
+"""A calendar day (inside `Localizer`, the name `date` is its method's)."""
 
 FALLBACK_LANGUAGE = "en"
 # The first code point (zero) of each decimal numbering system CLDR names for our languages.
@@ -108,7 +111,7 @@ class Localizer:
         pattern = str(babel_dates.get_datetime_format("long", locale=self.locale))
         return self.digits_of(pattern.replace("{1}", date).replace("{0}", time))
 
-    def date(self, moment: datetime) -> str:
+    def date(self, moment: Day) -> str:
         return self.digits_of(babel_dates.format_date(moment, "long", locale=self.locale))
 
     def year(self, year: int) -> str:
@@ -126,6 +129,10 @@ class Localizer:
         if (first.year, first.month) == (last.year, last.month):
             return self.month(first.year, first.month)
         return self.digits_of(babel_dates.format_interval(first, last, "yMMMM", locale=self.locale))
+
+    def day_range(self, first: Day, last: Day) -> str:
+        """Days as the locale writes their interval ("29 مارس – 4 أبريل 2025", "1–7 مارس 2025")."""
+        return self.digits_of(babel_dates.format_interval(first, last, "yMMMd", locale=self.locale))
 
     # Words -------------------------------------------------------------------------------------
 

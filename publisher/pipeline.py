@@ -20,36 +20,45 @@ from .build import BuildResult
 from .cache import DiskCache, cache_key
 from .config import Config
 from .drawn import Drawn, Rendered, drawn_in
-from .epub import BookOutput, book_facts
+from .epub import BookOutput
 from .errors import ConfigError
 from .feeds import ARCHIVE_FOLDER, ATOM_NAME, FEED_FORMATS, RSS_NAME, build_feeds, newest_first
 from .fonts import FONT_FOLDER, LICENCE_NAME, embedded_fonts, font_face_rules, licence_text
-from .jsonfeed import JSON_FEED_NAME, JSON_FEED_TYPE, build_json_feed
+from .jsonfeed import JSON_FEED_NAME, build_json_feed
 from .l10n import localizer
 from .manifest import Ledger
-from .opds import EPUB_TYPE, OPDS_NAME, OPDS_TYPE, CatalogBook, build_catalog
+from .opds import EDITIONS_FEED_NAME, build_catalog, build_editions_feed
 from .progress import timed
 from .reader import SEED_SUFFIX, PendingReading
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME
+from .shelf import (
+    COVER_FOLDER,
+    announced_editions,
+    catalog_entry,
+    cover_name,
+    latest_edition,
+    shelf_links,
+    shelves,
+    site_links,
+)
 from .site import (
+    BOOKS_PAGE_NAME,
     PAGE_SUFFIX,
     SITEMAP_NAME,
-    Link,
-    SiteLinks,
     index_chunks,
     index_name,
     page_name,
     render_article_page,
+    render_books_page,
     render_index_page,
     render_sitemap,
 )
 from .state import dump_state, load_state, reconcile
-from .volumes import EPUB_SUFFIX, BookPlan, plan_books
+from .volumes import EDITION_FOLDER, EPUB_SUFFIX, BookPlan, plan_books
 from .writer import LEGACY_LOCK_NAME, Staging, write_atomically
 
 logger = logging.getLogger(__name__)
 
-COVER_FOLDER = "covers"
 FEED_NAMES = (ATOM_NAME, RSS_NAME, JSON_FEED_NAME)
 
 
@@ -191,22 +200,27 @@ def _render_everything(articles: Sequence[Article], config: Config, cache: DiskC
         emit(JSON_FEED_NAME, build_json_feed(articles, config))
     pages = PageCharacters(cache, emit.staging.output)
     with timed("web pages"):
-        _web_pages(articles, config, _site_links(plans, config), emit, pages)
-    sizes: dict[int, int] = {}
+        _web_pages(articles, plans, config, emit, pages)
+    sizes: dict[str, int] = {}
     with timed("books"):
         for number, pickled in books.taken():
             book: BookOutput = pickle.loads(pickled)  # only ever written by this program, into its own cache
             plan = plans[number]
-            sizes[number] = len(book.data)
+            sizes[plan.file_name] = len(book.data)
             emit(plan.file_name, book.data)
-            emit(_cover_name(plan), book.cover)
-            emit(_cover_name(plan, thumbnail=True), book.thumbnail)
+            emit(cover_name(plan), book.cover)
+            emit(cover_name(plan, thumbnail=True), book.thumbnail)
             for font in book.fonts:
                 logger.info(
                     "%s: %s subset to %d of %d bytes", plan.file_name, font.name, len(font.data), font.original_size
                 )
-    catalog = [_catalog_entry(plan, sizes[number], config) for number, plan in enumerate(plans)]
-    emit(OPDS_NAME, build_catalog(catalog, config))
+    for name, document in build_catalog(shelves(plans, sizes, config), config).items():
+        emit(name, document)
+    editions = announced_editions(plans, config)
+    if editions:
+        entries = [catalog_entry(plan, sizes[plan.file_name], config) for plan in editions]
+        title = f"{config.title} – {localizer(config.language, config.digits).text('editions')}"
+        emit(EDITIONS_FEED_NAME, build_editions_feed(entries, title, config))
     # The site's font is cut to what its pages draw: they show words no book has (the feeds'
     # names, the pager), and the books show words no page has.
     if config.embed_font:
@@ -228,8 +242,9 @@ books on both cores already, 100 pages took 50 ms longer on workers of their own
 
 
 def _web_pages(
-    articles: Sequence[Article], config: Config, links: SiteLinks, emit: Outputs, characters: PageCharacters
+    articles: Sequence[Article], plans: Sequence[BookPlan], config: Config, emit: Outputs, characters: PageCharacters
 ) -> None:
+    links = site_links(plans, config)
     pages = [
         (
             page_name(article),
@@ -241,62 +256,34 @@ def _web_pages(
     emit.make_pages("page", pages, characters)
     # Front pages shift as articles arrive, but an edit changes only the page listing it.
     chunks = index_chunks(newest_first(articles), config)
+    latest = latest_edition(plans, config)
     fronts = [
         (
             index_name(number),
-            cache_key(chunk, number, len(chunks), config, links),
-            functools.partial(render_index_page, chunk, number, len(chunks), config, links),
+            cache_key(chunk, number, len(chunks), config, links, latest if number == 1 else None),
+            functools.partial(render_index_page, chunk, number, len(chunks), config, links, latest),
         )
         for number, chunk in enumerate(chunks, start=1)
     ]
     emit.make_pages("index", fronts, characters)
-    emit(SITEMAP_NAME, render_sitemap(newest_first(articles), [name for name, _, _ in fronts], config))
-
-
-def _cover_name(plan: BookPlan, *, thumbnail: bool = False) -> str:
-    stem = plan.file_name.removesuffix(EPUB_SUFFIX)
-    return f"{COVER_FOLDER}/{stem}{'-thumbnail' if thumbnail else ''}.png"
-
-
-def _catalog_entry(plan: BookPlan, size: int, config: Config) -> CatalogBook:
-    facts = book_facts(plan, config)
-    newest = max(plan.articles, key=lambda article: article.updated)
-    return CatalogBook(
-        identifier=plan.identifier,
-        title=facts.title,
-        href=plan.file_name,
-        cover=_cover_name(plan),
-        thumbnail=_cover_name(plan, thumbnail=True),
-        summary=localizer(config.language, config.digits).text(
-            "description", range=facts.date_range, articles=facts.count
-        ),
-        issued=plan.articles[0].published,
-        updated=newest.updated,
-        updated_source=newest.source,
-        size=size,
+    shelf = shelf_links(plans, config)
+    books_page = (
+        BOOKS_PAGE_NAME,
+        cache_key(shelf, config, links),
+        functools.partial(render_books_page, shelf, config, links),
     )
-
-
-def _site_links(plans: Sequence[BookPlan], config: Config) -> SiteLinks:
-    words = localizer(config.language, config.digits)
-    feeds = (
-        Link(ATOM_NAME, "Atom", "application/atom+xml"),
-        Link(RSS_NAME, "RSS", "application/rss+xml"),
-        Link(JSON_FEED_NAME, "JSON Feed", JSON_FEED_TYPE),
-    )
-    book_links = tuple(Link(plan.file_name, book_facts(plan, config).title, EPUB_TYPE) for plan in plans)
-    return SiteLinks(
-        feeds=feeds,
-        books=book_links,
-        catalog=Link(OPDS_NAME, words.text("catalog"), OPDS_TYPE),
-        preview_image=_cover_name(plans[0]),
-    )
+    emit.make_pages("books-page", [books_page], characters)
+    listed = [name for name, _, _ in fronts] + [BOOKS_PAGE_NAME]
+    emit(SITEMAP_NAME, render_sitemap(newest_first(articles), listed, config))
 
 
 def _stale_files(output: Path, names: Collection[str]) -> list[str]:
     """Earlier outputs this build no longer makes (a deleted article's page, a merged volume...)."""
     patterns = [
         ("", f"*{EPUB_SUFFIX}"),
+        (EDITION_FOLDER, f"*{EPUB_SUFFIX}"),
+        ("", "opds-*.xml"),
+        ("", EDITIONS_FEED_NAME),
         ("", f"index-*{PAGE_SUFFIX}"),
         (CHAPTER_FOLDER, f"*{PAGE_SUFFIX}"),
         (FONT_FOLDER, "*"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -29,23 +30,49 @@ _X = f"{{{XHTML_NAMESPACE}}}"
 CONTINUED_TITLE_LIMIT = 200
 
 
-def render_chapter(article: Article, config: Config) -> Rendered:
-    """The article as one XHTML5 document, a book's chapter (see `serialize`).
+@dataclass(frozen=True, slots=True)
+class ChapterLinks:
+    """Where a chapter's navigation bar leads: the chapters of the article before and after it in
+    the book's reading order (relative to the chapter; None at either end), and the contents."""
+
+    previous: str | None = None
+    next: str | None = None
+
+
+NO_LINKS = ChapterLinks()
+CONTENTS_HREF = "../nav.xhtml#toc"
+"""From a chapter in `articles/` to the contents list of the book's navigation document."""
+NAVIGATION_PREFIX = "publisher: https://publisher.invalid/vocabulary#"
+"""The EPUB vocabulary of the bar's `epub:type`: no term of the Structural Semantics Vocabulary
+names a bar between chapters (its navigation terms are lists: toc, landmarks, page-list), and an
+undeclared one is an EPUBCheck message. Assistive technology reads the bar's role and label."""
+
+
+def render_chapter(article: Article, config: Config, links: ChapterLinks | None = None) -> Rendered:
+    """The article as one XHTML5 document, a book's chapter (see `serialize`), ending with the bar
+    that leads to the articles around it, unless `links` is None.
 
     No empty elements, so that a browser handed the same bytes as `text/html` still reads them
     right (it takes the XML declaration for a comment).
     """
-    html = _document(article, config, article.blocks, with_header=True)
+    html = _document(article, config, article.blocks, with_header=True, links=links)
     return Rendered(serialize(html), drawn_by(html, own=article))
 
 
-def render_chapter_parts(article: Article, config: Config, limit: int, whole: Rendered | None = None) -> list[Rendered]:
+def render_chapter_parts(
+    article: Article,
+    config: Config,
+    limit: int,
+    whole: Rendered | None = None,
+    links: ChapterLinks | None = None,
+) -> list[Rendered]:
     """The chapter, cut at block boundaries into documents of at most about `limit` bytes.
 
     Older reading systems load a whole content document at once; a very long article in one
-    file makes them slow or makes them fail. The first part carries the title and dateline.
+    file makes them slow or makes them fail. The first part carries the title and dateline, the
+    last the navigation bar.
     """
-    whole = whole if whole is not None else render_chapter(article, config)
+    whole = whole if whole is not None else render_chapter(article, config, links)
     if len(whole.data) <= limit:
         return [whole]
     groups: list[list[Block]] = [[]]
@@ -58,7 +85,10 @@ def render_chapter_parts(article: Article, config: Config, limit: int, whole: Re
             size = len(serialize(_document(article, config, (), with_header=False)))
         groups[-1].append(block)
         size += cost
-    parts = [_document(article, config, group, with_header=number == 0) for number, group in enumerate(groups)]
+    parts = [
+        _document(article, config, group, with_header=number == 0, links=links if number == len(groups) - 1 else None)
+        for number, group in enumerate(groups)
+    ]
     # Each part shows only some of the article, and a continuation "(continued)": walked whole.
     return [Rendered(serialize(part), drawn_by(part)) for part in parts]
 
@@ -129,11 +159,45 @@ def serialize(html: etree._Element) -> bytes:
     return XML_DECLARATION + etree.tostring(html, encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"
 
 
-def _document(article: Article, config: Config, blocks: Sequence[Block], with_header: bool) -> etree._Element:
+def _document(
+    article: Article,
+    config: Config,
+    blocks: Sequence[Block],
+    with_header: bool,
+    links: ChapterLinks | None = None,
+) -> etree._Element:
     title = article.title if with_header else abbreviated(article.title, CONTINUED_TITLE_LIMIT)
-    html, body = new_document(title, article.language, article.direction)
+    html, body = new_document(title, article.language, article.direction, epub=links is not None)
     append_article(body, article, config, blocks, with_header=with_header)
+    if links is not None:
+        html.set(_EPUB_PREFIX, NAVIGATION_PREFIX)
+        _append_navigation(body, links, config)
     return html
+
+
+_EPUB_PREFIX = f"{{{EPUB_NAMESPACE}}}prefix"
+
+
+def _append_navigation(body: etree._Element, links: ChapterLinks, config: Config) -> None:
+    """The bar: previous, contents, next, in the book's language and direction (an article in
+    another language still has the book's words around it), marked as navigation."""
+    words = localizer(config.language, config.digits)
+    label = words.text("article_navigation")
+    bar = child(body, "nav", role="navigation", **{"class": "article-nav", "aria-label": label})
+    bar.set(f"{{{EPUB_NAMESPACE}}}type", "publisher:article-navigation")
+    bar.set("lang", config.language)
+    bar.set(XML_LANG, config.language)
+    bar.set("dir", config.direction)
+    items = child(bar, "ul")
+    for key, href, rel in (
+        ("previous_article", links.previous, "prev"),
+        ("contents", CONTENTS_HREF, None),
+        ("next_article", links.next, "next"),
+    ):
+        if href is not None:
+            link = child(child(items, "li"), "a", text=words.text(key), href=href)
+            if rel is not None:
+                link.set("rel", rel)
 
 
 def append_article(

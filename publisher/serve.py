@@ -8,6 +8,7 @@ poll with conditional requests and get `304 Not Modified`.
 from __future__ import annotations
 
 import email.utils
+import fnmatch
 import hashlib
 import http.server
 import logging
@@ -40,11 +41,18 @@ _TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
 }
-_SPECIAL_TYPES = {"opds.xml": "application/atom+xml;profile=opds-catalog;kind=acquisition; charset=utf-8"}
+_CATALOG_TYPES = {
+    "opds.xml": "application/atom+xml;profile=opds-catalog;kind=navigation; charset=utf-8",
+    "opds-*.xml": "application/atom+xml;profile=opds-catalog;kind=acquisition; charset=utf-8",
+}
+"""The OPDS catalog (see `opds`): its navigation feed, and an acquisition feed for each kind of book."""
 
 
 def content_type(path: Path) -> str:
-    return _SPECIAL_TYPES.get(path.name) or _TYPES.get(path.suffix.lower(), "application/octet-stream")
+    for pattern, media_type in _CATALOG_TYPES.items():
+        if fnmatch.fnmatchcase(path.name, pattern):
+            return media_type
+    return _TYPES.get(path.suffix.lower(), "application/octet-stream")
 
 
 class OutputHandler(http.server.BaseHTTPRequestHandler):

@@ -27,6 +27,7 @@ from .render import CHAPTER_FOLDER, STYLESHEET_NAME, append_article, append_text
 
 PAGE_SUFFIX = ".html"
 INDEX_NAME = "index.html"
+BOOKS_PAGE_NAME = "books.html"
 SITEMAP_NAME = "sitemap.xml"
 _SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
@@ -41,13 +42,25 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class SiteLinks:
-    """What every page links to besides articles: the feeds, the books, the OPDS catalog, a preview image."""
+    """What every page links to besides articles: the feeds, the books' page, the OPDS catalog, a
+    preview image. None of it changes as books come and go, so a new edition rewrites no page."""
 
     feeds: tuple[Link, ...]
-    books: tuple[Link, ...]
+    books: Link | None = None
+    """The page listing every book (`books.html`)."""
     catalog: Link | None = None
     preview_image: str | None = None
     """Relative path of an image for link previews (the collection's cover)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfLinks:
+    """The books' page: a heading and the books for each kind (editions, volumes, collection)."""
+
+    shelves: tuple[tuple[str, tuple[Link, ...]], ...]
+    """(heading, books), each book's label its title and its description."""
+    feeds: tuple[Link, ...]
+    """Where apps find them: the OPDS catalog, the editions feed."""
 
 
 def page_name(article: Article) -> str:
@@ -79,15 +92,7 @@ def render_article_page(article: Article, config: Config, links: SiteLinks) -> R
     where = page_name(article)
     _meta_property(head, "article:published_time", rfc3339(article.published, article.source, where))
     _meta_property(head, "article:modified_time", rfc3339(article.updated, article.source, where))
-    masthead = child(body, "header", namespace="", **{"class": "masthead"})
-    home = child(
-        child(masthead, "p", namespace="", **{"class": "site-title"}),
-        "a",
-        namespace="",
-        href="../index.html",
-        rel="home",
-    )
-    append_text(home, config.title, config.direction, config, namespace="")
+    _masthead(body, config, f"../{INDEX_NAME}")
     main = child(body, "main", namespace="")
     append_article(main, article, config, namespace="")
     footer = _append_footer(body, config, links, prefix="../")
@@ -100,8 +105,15 @@ def index_chunks(articles: Sequence[Article], config: Config) -> list[Sequence[A
     return [articles[start : start + size] for start in range(0, len(articles), size)] or [[]]
 
 
-def render_index_page(chunk: Sequence[Article], number: int, total: int, config: Config, links: SiteLinks) -> Rendered:
-    """Front page `number` of `total`, listing `chunk`."""
+def render_index_page(  # noqa: PLR0917  # a page, where it is, and what it links
+    chunk: Sequence[Article],
+    number: int,
+    total: int,
+    config: Config,
+    links: SiteLinks,
+    latest_edition: Link | None = None,
+) -> Rendered:
+    """Front page `number` of `total`, listing `chunk`; the first also leads to `latest_edition`."""
     words = localizer(config.language, config.digits)
     name = index_name(number)
     position = words.text("page_number", number=words.number(number), total=words.number(total))
@@ -122,11 +134,53 @@ def render_index_page(chunk: Sequence[Article], number: int, total: int, config:
         subtitle = child(masthead, "p", namespace="", **{"class": "subtitle"})
         append_text(subtitle, config.subtitle, config.direction, config, namespace="")
     main = child(body, "main", namespace="")
+    if latest_edition is not None and number == 1:
+        words = localizer(config.language, config.digits)
+        paragraph = child(main, "p", namespace="", **{"class": "latest-edition"})
+        anchor = child(paragraph, "a", namespace="", href=latest_edition.href, type=latest_edition.media_type)
+        anchor.tail = None
+        append_text(
+            anchor, words.text("latest_edition", title=latest_edition.label), config.direction, config, namespace=""
+        )
     listing = child(main, "ol", namespace="", **{"class": "articles"})
     for article in chunk:
         _list_item(listing, article, config)
     if total > 1:
         _pager(main, number, total, config)
+    footer = _append_footer(body, config, links, prefix="")
+    return _rendered(html, None, footer)
+
+
+def render_books_page(shelf: ShelfLinks, config: Config, links: SiteLinks) -> Rendered:
+    """`books.html`: every book by kind, newest editions first, and the feeds that list them."""
+    words = localizer(config.language, config.digits)
+    title = words.text("books")
+    html, body = _page(
+        title=f"{title} – {config.title}",
+        language=config.language,
+        direction=config.direction,
+        config=config,
+        links=links,
+        path=BOOKS_PAGE_NAME,
+        description=title,
+    )
+    _meta_property(html[0], "og:type", "website")
+    _meta_property(html[0], "og:title", title)
+    _masthead(body, config, INDEX_NAME)
+    main = child(body, "main", namespace="")
+    child(main, "h1", title, namespace="")
+    for heading, books in shelf.shelves:
+        section = child(main, "section", namespace="", **{"class": "shelf"})
+        child(section, "h2", heading, namespace="")
+        listing = child(section, "ul", namespace="")
+        for book in books:
+            anchor = child(child(listing, "li", namespace=""), "a", namespace="", href=book.href, type=book.media_type)
+            append_text(anchor, book.label, config.direction, config, namespace="")
+    paragraph = child(main, "p", namespace="")
+    for position, feed in enumerate(shelf.feeds):
+        anchor = etree.SubElement(paragraph, "a", href=feed.href, type=feed.media_type)
+        append_text(anchor, feed.label, config.direction, config, namespace="")
+        anchor.tail = " · " if position < len(shelf.feeds) - 1 else None
     footer = _append_footer(body, config, links, prefix="")
     return _rendered(html, None, footer)
 
@@ -243,22 +297,27 @@ def _make_footer(body: etree._Element, config: Config, links: SiteLinks, prefix:
             href=prefix + INDEX_NAME,
             rel="home",
         )
-    for heading, group in ((words.text("subscribe"), links.feeds), (words.text("download"), links.books)):
-        paragraph = child(footer, "p", namespace="")
-        paragraph.text = f"{heading}: "
-        for position, link in enumerate(group):
-            anchor = etree.SubElement(paragraph, "a", href=prefix + link.href, type=link.media_type)
-            append_text(anchor, link.label, config.direction, config, namespace="")
-            anchor.tail = " · " if position < len(group) - 1 else None
-    if links.catalog is not None:
-        anchor = child(
-            child(footer, "p", namespace=""),
-            "a",
-            namespace="",
-            href=prefix + links.catalog.href,
-            type=links.catalog.media_type,
-        )
-        append_text(anchor, links.catalog.label, config.direction, config, namespace="")
+    paragraph = child(footer, "p", namespace="")
+    paragraph.text = f"{words.text('subscribe')}: "
+    for position, link in enumerate(links.feeds):
+        anchor = etree.SubElement(paragraph, "a", href=prefix + link.href, type=link.media_type)
+        append_text(anchor, link.label, config.direction, config, namespace="")
+        anchor.tail = " · " if position < len(links.feeds) - 1 else None
+    for other in (links.books, links.catalog):
+        if other is not None:
+            anchor = child(child(footer, "p", namespace=""), "a", namespace="", href=prefix + other.href)
+            if other.media_type != "text/html":
+                anchor.set("type", other.media_type)
+            append_text(anchor, other.label, config.direction, config, namespace="")
+
+
+def _masthead(body: etree._Element, config: Config, home: str) -> None:
+    """The site's name above a page other than the front page, leading home."""
+    masthead = child(body, "header", namespace="", **{"class": "masthead"})
+    link = child(
+        child(masthead, "p", namespace="", **{"class": "site-title"}), "a", namespace="", href=home, rel="home"
+    )
+    append_text(link, config.title, config.direction, config, namespace="")
 
 
 def _meta_property(head: etree._Element, name: str, content: str) -> None:

@@ -21,7 +21,7 @@ from publisher.drawn import Rendered
 from publisher.fonts import licence_text
 from publisher.pipeline import stylesheet
 from publisher.reader import read_seeds
-from publisher.render import render_chapter_parts
+from publisher.render import ChapterLinks, render_chapter_parts
 from publisher.volumes import BookPlan, chronological
 
 from .helpers import (
@@ -380,8 +380,8 @@ def test_a_chapter_deflated_for_one_book_is_not_deflated_again_for_the_next(
     volume = BookPlan("news-2025.epub", "urn:uuid:2", collection.articles[-2:], part="2025", position=1)
     css = stylesheet()
 
-    def parts(article: Article) -> list[Rendered]:
-        return render_chapter_parts(article, CONFIG, epub.CHAPTER_LIMIT)
+    def parts(article: Article, links: ChapterLinks) -> list[Rendered]:
+        return render_chapter_parts(article, CONFIG, epub.CHAPTER_LIMIT, links=links)
 
     unshared = [epub.build_epub(book, parts, css, CONFIG).data for book in (collection, volume)]
     deflations: list[bytes] = []
@@ -394,5 +394,6 @@ def test_a_chapter_deflated_for_one_book_is_not_deflated_again_for_the_next(
     monkeypatch.setattr(epub, "_deflate", counted)
     deflated: dict[bytes, bytes] = {}
     shared = [epub.build_epub(book, parts, css, CONFIG, deflated=deflated).data for book in (collection, volume)]
-    assert len(deflations) == len(deflated) == len(articles)  # each chapter once, for the collection
+    # Each chapter once, for the collection; but the volume's first, whose bar has no previous article.
+    assert len(deflations) == len(deflated) == len(articles) + 1
     assert shared == unshared

@@ -31,7 +31,8 @@ def test_build_publishes_and_prints_one_summary_line(tmp_path: Path, capsys: pyt
     assert (status, err) == (0, "")
     [line] = out.splitlines()
     files = sorted(path for path in output.rglob("*") if path.is_file())
-    assert line == f"published 2 articles, rejected 0; {len(files)} files in {output}/ (1 book), {len(files)} changed"
+    # The collection, and an edition for each of the two weeks.
+    assert line == f"published 2 articles, rejected 0; {len(files)} files in {output}/ (3 books), {len(files)} changed"
     for name in ("feed.atom", "feed.rss", "feed.json", "news.epub", "style.css", "index.html", "opds.xml"):
         assert (output / name).is_file()
 

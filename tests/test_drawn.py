@@ -17,7 +17,7 @@ DATA = Path(__file__).parent / "data"
 CONFIG = Config()
 LINKS = SiteLinks(
     feeds=(Link("feed.atom", "Atom", "application/atom+xml"),),
-    books=(Link("news.epub", "أخبار · ٢٠٢٥", "application/epub+zip"),),
+    books=Link("books.html", "الكتب · ٢٠٢٥", "text/html"),
     catalog=Link("opds.xml", "OPDS (الفهرس)", "application/atom+xml"),
 )
 

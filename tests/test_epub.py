@@ -125,7 +125,9 @@ def _metadata_in_words(book: Path) -> dict[str, tuple[str | None, str | None]]:
     metadata = parse_xml(epub_members(book)["EPUB/content.opf"]).find(f"{OPF}metadata")
     assert metadata is not None
     words = {f"{DC}{name}" for name in ("title", "creator", "publisher", "description", "rights")}
-    properties = {"schema:accessibilitySummary", "a11y:certifiedBy"}
+    properties = {"schema:accessibilitySummary", "a11y:certifiedBy", "belongs-to-collection"}
+    others = [element for element in metadata if element.tag not in words and element.get("property") not in properties]
+    assert [element.get("dir") for element in others] == [None] * len(others)  # identifiers, dates, codes: no dir
     return {
         element.get("property") or str(element.tag).rpartition("}")[2]: (element.get("dir"), element.get(XML_LANG))
         for element in metadata
@@ -143,6 +145,10 @@ def test_metadata_in_words_carries_its_direction_for_thorium(mixed: tuple[Path, 
     urdu = _metadata_in_words(tmp_path / "urdu" / "nashra.epub")
     assert urdu.pop("schema:accessibilitySummary") == ("ltr", "en")
     assert set(urdu.values()) == {("rtl", None)}
+    # A volume names its series in words too.
+    seeds = make_seeds(tmp_path / "two-years", *GOOD_MIXED, "arabic_article_from_2024.txt")
+    build_into(seeds, tmp_path / "volumes", CONFIG)
+    assert _metadata_in_words(tmp_path / "volumes" / "nashra-2025.epub")["belongs-to-collection"] == ("rtl", None)
 
 
 def test_chapters_hold_the_same_article_as_the_web_pages(mixed: tuple[Path, Path]) -> None:
@@ -218,7 +224,16 @@ def _kindle_problems(book: Path) -> list[str]:
 
 def test_every_book_of_a_build_opens_right_on_kindle_and_apple_books(tmp_path: Path) -> None:
     seeds = make_corpus(tmp_path / "seeds", 370)  # 2024 and a few days of 2025: the collection and two volumes
+    # A very long article, whose chapter is split: each part must declare its encoding too.
+    paragraph = "فقرة طويلة عن أمن الحدود والتعاون بين الدول في مواجهة الجريمة المنظمة. " * 20
+    lines = ["2025-01-02 10:00:00", "تقرير مطول", *(f"{paragraph}{number}." for number in range(300))]
+    (seeds / "long_report.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     build_into(seeds, tmp_path / "output")
-    books = sorted((tmp_path / "output").glob("*.epub"))
-    assert [book.name for book in books] == ["news-2024.epub", "news-2025.epub", "news.epub"]
-    assert {book.name: _kindle_problems(book) for book in books} == {book.name: [] for book in books}
+    books = sorted((tmp_path / "output").rglob("*.epub"))
+    names = [book.relative_to(tmp_path / "output").as_posix() for book in books]
+    assert names[-3:] == ["news-2024.epub", "news-2025.epub", "news.epub"]
+    assert len(names) == 3 + 8  # and an edition for each of the last eight weeks
+    assert len([name for name in epub_members(tmp_path / "output" / "news.epub") if "long_report" in name]) >= 2
+    assert {name: _kindle_problems(book) for name, book in zip(names, books, strict=True)} == {
+        name: [] for name in names
+    }

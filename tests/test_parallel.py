@@ -23,6 +23,7 @@ from publisher.build import build
 from publisher.config import Config
 from publisher.drawn import Rendered
 from publisher.errors import ArticleError, WorkerError
+from publisher.render import ChapterLinks
 from publisher.volumes import BookPlan
 
 from .helpers import DATA, make_corpus, tree_bytes
@@ -34,6 +35,10 @@ CONFIG = Config(volumes="none")
 def two_cores() -> None:
     if parallel.workers() < 2:
         pytest.fail("these tests need fork and two cores, which the CI machine has")
+
+
+BOOKS_ONLY = Config(editions="none")
+"""The collection and volumes alone: which process makes which book, without the editions."""
 
 
 def _pid_and_square(number: int) -> tuple[int, int]:
@@ -186,7 +191,7 @@ def _book_makers(
 
     monkeypatch.setattr(books, "_pickled_book", reported)
     caplog.set_level(logging.WARNING, logger="publisher")
-    build(seeds, output, Config(), cache=cache)
+    build(seeds, output, BOOKS_ONLY, cache=cache)
     return {message.split()[0]: int(message.split()[-1]) for message in caplog.messages if "made in" in message}
 
 
@@ -204,10 +209,10 @@ def test_small_books_made_side_by_side_in_workers_are_those_one_process_makes(
     makers = _book_makers(seeds, tmp_path / "both", tmp_path / "cache", monkeypatch, caplog)
     assert len(makers) == 8 and os.getpid() not in makers.values(), makers
     caplog.clear()
-    build(seeds, tmp_path / "warm", Config(), cache=tmp_path / "cache")  # the books the workers made, cached
+    build(seeds, tmp_path / "warm", BOOKS_ONLY, cache=tmp_path / "cache")  # the books the workers made, cached
     assert [message for message in caplog.messages if "made in" in message] == []  # none made again
     monkeypatch.setattr(parallel, "workers", lambda: 0)
-    build(seeds, tmp_path / "one", Config())
+    build(seeds, tmp_path / "one", BOOKS_ONLY)
     assert len(list((tmp_path / "one").glob("*.epub"))) == 8
     assert tree_bytes(tmp_path / "both") == tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "warm")
 
@@ -220,7 +225,7 @@ def test_a_large_collection_and_its_volumes_are_made_in_one_worker_as_one_proces
     assert sorted(makers) == ["news-2024.epub", "news-2025.epub", "news.epub"]
     assert len(set(makers.values())) == 1 and os.getpid() not in makers.values(), makers
     monkeypatch.setattr(parallel, "workers", lambda: 0)
-    build(seeds, tmp_path / "one", Config())
+    build(seeds, tmp_path / "one", BOOKS_ONLY)
     assert tree_bytes(tmp_path / "both") == tree_bytes(tmp_path / "one")
 
 
@@ -439,7 +444,7 @@ def test_a_single_book_of_fifty_articles_or_more_is_made_in_a_worker_as_one_proc
         made_here = makers["news.epub"] == os.getpid()
         assert made_here == (count < books.ONE_BOOK_ASIDE_ARTICLES), (count, makers)
     monkeypatch.setattr(parallel, "workers", lambda: 0)
-    build(seeds, tmp_path / "one", Config())
+    build(seeds, tmp_path / "one", BOOKS_ONLY)
     assert tree_bytes(tmp_path / f"aside-{books.ONE_BOOK_ASIDE_ARTICLES}") == tree_bytes(tmp_path / "one")
 
 
@@ -459,18 +464,18 @@ def test_the_chapters_a_worker_renders_for_its_book_are_kept_so_an_edit_renders_
     seeds = _one_year_site(tmp_path / "seeds", books.ONE_BOOK_ASIDE_ARTICLES)
     rendered = render.render_chapter
 
-    def reported(article: Article, config: Config) -> Rendered:
+    def reported(article: Article, config: Config, links: ChapterLinks | None = None) -> Rendered:
         logging.getLogger("publisher.books").warning("%s rendered in %d", article.slug, os.getpid())
-        return rendered(article, config)
+        return rendered(article, config, links)
 
     monkeypatch.setattr(books, "render_chapter", reported)
     caplog.set_level(logging.WARNING, logger="publisher")
-    build(seeds, tmp_path / "output", Config(), cache=tmp_path / "cache")
+    build(seeds, tmp_path / "output", BOOKS_ONLY, cache=tmp_path / "cache")
     cold = [message.split() for message in caplog.messages if " rendered in " in message]
     assert len(cold) == books.ONE_BOOK_ASIDE_ARTICLES
     assert {int(words[-1]) for words in cold} != {os.getpid()}  # the book was made in a worker
     caplog.clear()
     with (seeds / "post_07.txt").open("a", encoding="utf-8") as seed:
         seed.write("فقرة أضيفت بعد النشر.\n")
-    build(seeds, tmp_path / "output", Config(), cache=tmp_path / "cache")
+    build(seeds, tmp_path / "output", BOOKS_ONLY, cache=tmp_path / "cache")
     assert [message.split()[0] for message in caplog.messages if " rendered in " in message] == ["post_07"]

@@ -51,7 +51,7 @@ def test_every_page_is_valid_html_by_the_nu_checker(output: Path) -> None:
     )
     messages = json.loads(completed.stderr)["messages"]
     assert [f"{m['url'].rsplit('/', 1)[-1]}: {m['type']}: {m['message']}" for m in messages] == []
-    assert len(pages(output)) == 11 + 3  # articles, then index.html, index-2.html, index-3.html
+    assert len(pages(output)) == 11 + 3 + 1  # articles, index.html, index-2.html, index-3.html, books.html
 
 
 def test_every_page_advertises_the_three_feeds_and_has_a_canonical_url(output: Path) -> None:
@@ -100,7 +100,26 @@ def test_the_front_page_lists_articles_newest_first_in_pages(output: Path) -> No
     assert numbers == ["الصفحة 1 من 3", "الصفحة 2 من 3", "الصفحة 3 من 3"]
     front = lxml.html.document_fromstring((output / "index.html").read_bytes())
     hrefs = {link.get("href") for link in front.iter("a")}
-    assert {"feed.atom", "feed.rss", "feed.json", "opds.xml", "news.epub", "news-2024.epub", "news-2025.epub"} <= hrefs
+    assert {"feed.atom", "feed.rss", "feed.json", "opds.xml", "books.html"} <= hrefs
+    [latest] = front.iterfind(".//p[@class='latest-edition']/a")
+    assert latest.get("href") == max(path.relative_to(output).as_posix() for path in output.glob("editions/*.epub"))
+    assert latest.get("type") == "application/epub+zip"
+
+
+def test_the_books_page_lists_every_book_and_no_other_page_does(output: Path) -> None:
+    books = sorted(path.relative_to(output).as_posix() for path in output.rglob("*.epub"))
+    assert len(books) == 3 + 2  # the collection, two years, the two weeks of the last eight with articles
+    page = lxml.html.document_fromstring((output / "books.html").read_bytes())
+    assert sorted(link.get("href", "") for link in page.iter("a") if link.get("href", "").endswith(".epub")) == books
+    headings = [heading.text_content() for heading in page.iterfind(".//section[@class='shelf']/h2")]
+    assert headings == ["الأعداد الأخيرة", "المجلدات", "المجموعة الكاملة"]
+    editions = [link.get("href", "") for link in page.iterfind(".//section[@class='shelf'][1]//a")]
+    assert editions == sorted(editions, reverse=True)  # the newest first
+    # Every other page's footer leads to the books page: a new edition rewrites none of them.
+    for other in pages(output):
+        if other.name not in {"books.html", "index.html"}:
+            hrefs = [link.get("href", "") for link in lxml.html.document_fromstring(other.read_bytes()).iter("a")]
+            assert not [href for href in hrefs if href.endswith(".epub")], other.name
 
 
 def test_an_article_page_has_a_way_home_and_the_article_in_its_language(output: Path) -> None:
@@ -142,14 +161,47 @@ def test_the_json_feed_has_the_atom_feeds_entries(output: Path) -> None:
     assert {item.get("language") for item in feed["items"]} == {None, "en", "he", "fa"}
 
 
-def test_the_opds_catalog_lists_every_book_with_working_links(output: Path) -> None:
+def test_the_opds_catalog_leads_to_every_book_by_kind_with_working_links(output: Path) -> None:
     data = (output / "opds.xml").read_bytes()
     assert feedparser.parse(data).bozo == 0
     root = etree.fromstring(data)
-    books = sorted(path.name for path in output.glob("*.epub"))
-    entries = root.findall(f"{ATOM}entry")
+    self_link = next(link for link in root.iterfind(f"{ATOM}link") if link.get("rel") == "self")
+    assert self_link.get("type") == "application/atom+xml;profile=opds-catalog;kind=navigation"
+    assert urljoin(BASE, "opds.xml") == BASE + self_link.get("href", "")
+    shelves = {}
+    for entry in root.findall(f"{ATOM}entry"):
+        [link] = entry.iterfind(f"{ATOM}link")
+        assert (link.get("rel"), link.get("type")) == ("subsection", OPDS_ACQUISITION)
+        shelves[entry.findtext(f"{ATOM}title")] = link.get("href", "")
+    assert shelves == {
+        "الأعداد الأخيرة": "opds-editions.xml",
+        "المجلدات": "opds-volumes.xml",
+        "المجموعة الكاملة": "opds-collection.xml",
+    }
+    acquired = {name: _acquired(output, name) for name in shelves.values()}
+    assert acquired["opds-collection.xml"] == ["news.epub"]
+    assert acquired["opds-volumes.xml"] == ["news-2024.epub", "news-2025.epub"]
+    assert acquired["opds-editions.xml"] == sorted(
+        (p.relative_to(output).as_posix() for p in output.glob("editions/*")), reverse=True
+    )
+    assert sorted(name for names in acquired.values() for name in names) == sorted(
+        p.relative_to(output).as_posix() for p in output.rglob("*.epub")
+    )
+
+
+OPDS_ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
+
+
+def _acquired(output: Path, name: str) -> list[str]:
+    """The books an acquisition feed offers, after checking each entry's links and fields."""
+    data = (output / name).read_bytes()
+    assert feedparser.parse(data).bozo == 0
+    root = etree.fromstring(data)
+    links = {link.get("rel"): link for link in root.iterfind(f"{ATOM}link")}
+    assert links["self"].get("type") == OPDS_ACQUISITION
+    assert (links["start"].get("href"), links["up"].get("href")) == ("opds.xml", "opds.xml")
     acquired = []
-    for entry in entries:
+    for entry in root.findall(f"{ATOM}entry"):
         by_rel = {link.get("rel"): link for link in entry.iter(f"{ATOM}link")}
         acquisition = by_rel["http://opds-spec.org/acquisition"]
         assert acquisition.get("type") == "application/epub+zip"
@@ -159,7 +211,18 @@ def test_the_opds_catalog_lists_every_book_with_working_links(output: Path) -> N
             assert (output / by_rel[rel].get("href", "")).is_file()
         assert entry.findtext("{http://purl.org/dc/terms/}language") == "ar"
         assert entry.findtext(f"{ATOM}title") and entry.findtext(f"{ATOM}summary") and entry.findtext(f"{ATOM}updated")
-    assert sorted(acquired) == books == ["news-2024.epub", "news-2025.epub", "news.epub"]
-    self_link = next(link for link in root.iterfind(f"{ATOM}link") if link.get("rel") == "self")
-    assert "profile=opds-catalog" in self_link.get("type", "")
-    assert urljoin(BASE, "opds.xml") == BASE + self_link.get("href", "")
+    return acquired
+
+
+def test_the_editions_feed_offers_each_edition_as_an_epub_for_news_downloaders(output: Path) -> None:
+    parsed = feedparser.parse((output / "editions.atom").read_bytes())
+    assert parsed.bozo == 0
+    assert parsed.feed.links[0].href == BASE + "editions.atom"
+    editions = sorted((p.relative_to(output).as_posix() for p in output.glob("editions/*.epub")), reverse=True)
+    for entry, name in zip(parsed.entries, editions, strict=True):
+        by_rel = {link.rel: link for link in entry.links}
+        # The main link (feedparser's `link` takes only an HTML one): what KOReader follows.
+        assert by_rel["alternate"].href == by_rel["enclosure"].href == BASE + name
+        assert by_rel["alternate"].type == by_rel["enclosure"].type == "application/epub+zip"
+        assert int(by_rel["enclosure"].length) == (output / name).stat().st_size
+        assert entry.title.startswith("أخبار: عدد ") and entry.id.startswith("urn:uuid:")

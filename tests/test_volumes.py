@@ -1,4 +1,5 @@
-"""Which books a build writes: the collection while it is small enough, and volumes when there are several."""
+"""Which books a build writes: the collection while it is small enough, and volumes when there are several
+(editions, which the defaults add, are tested in test_editions.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def names(config: Config, articles: list[Article] = ARCHIVE) -> list[str]:
 
 
 def test_by_year_the_collection_and_one_volume_per_year() -> None:
-    plans = plan_books(list(reversed(ARCHIVE)), Config(volumes="year"))
+    plans = plan_books(list(reversed(ARCHIVE)), Config(editions="none", volumes="year"))
     assert [plan.file_name for plan in plans] == ["news.epub", "news-2024.epub", "news-2025.epub"]
     assert [[a.slug for a in plan.articles] for plan in plans] == [
         ["a", "b", "c", "d", "e"],
@@ -44,28 +45,28 @@ def test_by_year_the_collection_and_one_volume_per_year() -> None:
 
 
 def test_by_month() -> None:
-    assert names(Config(volumes="month")) == [
+    assert names(Config(editions="none", volumes="month")) == [
         "news.epub",
         "news-2024-11.epub",
         "news-2024-12.epub",
         "news-2025-01.epub",
         "news-2025-03.epub",
     ]
-    assert plan_books(ARCHIVE, Config(volumes="month"))[3].part == "يناير 2025"
+    assert plan_books(ARCHIVE, Config(editions="none", volumes="month"))[3].part == "يناير 2025"
 
 
 def test_a_single_volume_is_not_written_beside_the_same_collection() -> None:
-    assert names(Config(volumes="year"), ARCHIVE[2:]) == ["news.epub"]
+    assert names(Config(editions="none", volumes="year"), ARCHIVE[2:]) == ["news.epub"]
 
 
 def test_above_the_collection_limit_only_volumes_are_written() -> None:
-    assert names(Config(volumes="year", collection_limit=4)) == ["news-2024.epub", "news-2025.epub"]
+    assert names(Config(editions="none", volumes="year", collection_limit=4)) == ["news-2024.epub", "news-2025.epub"]
     # Even a single volume, since the collection is not written.
-    assert names(Config(volumes="year", collection_limit=2), ARCHIVE[2:]) == ["news-2025.epub"]
+    assert names(Config(editions="none", volumes="year", collection_limit=2), ARCHIVE[2:]) == ["news-2025.epub"]
 
 
 def test_volume_size_numbers_the_parts_within_each_group() -> None:
-    plans = plan_books(ARCHIVE, Config(volumes="year", volume_size=2, collection_limit=0))
+    plans = plan_books(ARCHIVE, Config(editions="none", volumes="year", volume_size=2, collection_limit=0))
     assert [plan.file_name for plan in plans] == [
         "news-2024-part1.epub",
         "news-2025-part1.epub",
@@ -76,7 +77,7 @@ def test_volume_size_numbers_the_parts_within_each_group() -> None:
 
 
 def test_volume_size_alone_cuts_the_whole_archive() -> None:
-    assert names(Config(volumes="none", volume_size=2)) == [
+    assert names(Config(editions="none", volumes="none", volume_size=2)) == [
         "news.epub",
         "news-part1.epub",
         "news-part2.epub",
@@ -85,14 +86,17 @@ def test_volume_size_alone_cuts_the_whole_archive() -> None:
 
 
 def test_without_volumes_the_collection_is_always_written() -> None:
-    assert names(Config(volumes="none", collection_limit=1)) == ["news.epub"]
+    assert names(Config(editions="none", volumes="none", collection_limit=1)) == ["news.epub"]
 
 
 def test_identifiers_are_stable_distinct_and_follow_the_namespace() -> None:
-    first = [plan.identifier for plan in plan_books(ARCHIVE, Config(volumes="year"))]
-    again = [plan.identifier for plan in plan_books([*ARCHIVE, article("f", 2025, 4)], Config(volumes="year"))]
+    first = [plan.identifier for plan in plan_books(ARCHIVE, Config(editions="none", volumes="year"))]
+    again = [
+        plan.identifier
+        for plan in plan_books([*ARCHIVE, article("f", 2025, 4)], Config(editions="none", volumes="year"))
+    ]
     assert first == again
     assert len(set(first)) == 3
     assert first[0] == collection_id(Config())
-    other = replace(Config(volumes="year"), id_namespace=uuid.UUID(int=1))
+    other = replace(Config(editions="none", volumes="year"), id_namespace=uuid.UUID(int=1))
     assert not set(first) & {plan.identifier for plan in plan_books(ARCHIVE, other)}
