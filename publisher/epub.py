@@ -45,7 +45,7 @@ from .fonts import (
 )
 from .headlines import cover_articles, drawn_cover, headline
 from .l10n import localizer
-from .language import direction_of
+from .language import detect_language, direction_of
 from .render import CHAPTER_FOLDER, STYLESHEET_NAME, XML_LANG, ChapterLinks
 from .volumes import BookPlan
 
@@ -385,9 +385,11 @@ class _ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]  # EbookLib sh
                 meta.text = utc_stamp(self.options["mtime"])
         # A reading system shows these as text, and without `dir` Thorium set the Arabic
         # accessibility summary left to right (its issue 2491): `<package dir>` is not enough.
+        # The direction is the text's own: an English site may keep the default Arabic title.
         for element in next(root.iter("{*}metadata")):
             if str(element.tag).rpartition("}")[2] in _WORDS or element.get("property") in _WORDS_PROPERTIES:
-                element.set("dir", direction_of(element.get(XML_LANG) or self.language))
+                language = element.get(XML_LANG) or detect_language(element.text or "", self.language)
+                element.set("dir", direction_of(language))
 
     def _write_opf_file(self, root: Any) -> None:
         root.set(XML_LANG, self.language)

@@ -145,6 +145,11 @@ def test_metadata_in_words_carries_its_direction_for_thorium(mixed: tuple[Path, 
     urdu = _metadata_in_words(tmp_path / "urdu" / "nashra.epub")
     assert urdu.pop("schema:accessibilitySummary") == ("ltr", "en")
     assert set(urdu.values()) == {("rtl", None)}
+    # An English site that keeps the Arabic title and imprint: each says its own direction.
+    build_into(mixed[0], tmp_path / "english", dataclasses.replace(CONFIG, language="en"))
+    english = _metadata_in_words(tmp_path / "english" / "nashra.epub")
+    assert english["title"] == english["creator"] == english["publisher"] == ("rtl", None)
+    assert english["description"] == english["schema:accessibilitySummary"] == ("ltr", None)
     # A volume names its series in words too.
     seeds = make_seeds(tmp_path / "two-years", *GOOD_MIXED, "arabic_article_from_2024.txt")
     build_into(seeds, tmp_path / "volumes", CONFIG)
