@@ -212,7 +212,7 @@ def book_facts(plan: BookPlan, config: Config) -> BookFacts:
     if plan.period is not None:
         title = words.text("edition", title=config.title, period=plan.period)
         date_range = plan.period
-        part = words.text(f"edition_{config.editions}") if config.editions in {"day", "week"} else None
+        part = words.text(f"edition_{config.editions}")  # only "day" and "week" make editions
     else:
         title = config.title if plan.part is None else words.text("volume", title=config.title, part=plan.part)
         date_range = words.date_range(plan.articles[0].published, plan.articles[-1].published)

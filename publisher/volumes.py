@@ -63,11 +63,11 @@ def plan_books(articles: Sequence[Article], config: Config) -> list[BookPlan]:
     books = []
     collection_fits = len(ordered) <= config.collection_limit or not volumes
     if collection_fits:
-        books.append(BookPlan(config.book_name + EPUB_SUFFIX, collection_id(config), ordered))
+        # Its own call: should the collection be cut in parts, they are a series of their own.
+        books.extend(within_size([BookPlan(config.book_name + EPUB_SUFFIX, collection_id(config), ordered)], config))
     # One volume holding everything is the collection under another name: not worth a second file.
     if len(volumes) > 1 or not collection_fits:
-        books.extend(volumes)
-    books = within_size(books, config)
+        books.extend(within_size(volumes, config))
     editions = _editions(ordered, config)
     # Likewise an edition holding every article, while another book holds them all.
     if len(editions) == 1 and any(len(book.articles) == len(ordered) for book in books):
@@ -103,7 +103,8 @@ take far less than the 10 MB left, so a book under this is under the limit whate
 
 def within_size(plans: Sequence[BookPlan], config: Config) -> list[BookPlan]:
     """Each book, or its parts when its text is over `BOOK_TEXT_LIMIT` (`news-2025-1.epub`, …),
-    the volumes numbered again in order. Rare: a year of 20 articles a day is about a quarter of it."""
+    the books of a series (`plans` being one) numbered again in order. Rare: a year of 20 articles
+    a day is about a quarter of it."""
     words = localizer(config.language, config.digits)
     split: list[BookPlan] = []
     for plan in plans:
@@ -120,7 +121,7 @@ def within_size(plans: Sequence[BookPlan], config: Config) -> list[BookPlan]:
                     identifier=f"urn:uuid:{uuid.uuid5(config.id_namespace, f'{plan.identifier}/{number}')}",
                     articles=part,
                     part=label if plan.kind == "collection" else (f"{plan.part} – {label}" if plan.part else None),
-                    # The collection's parts are a series of their own, as volumes are.
+                    # Numbered below; the collection's parts are a series, as volumes are.
                     position=0 if plan.kind != "edition" else None,
                     period=f"{plan.period} – {label}" if plan.period is not None else None,
                 )

@@ -4,6 +4,7 @@ navigation bar in every chapter of every book."""
 from __future__ import annotations
 
 import posixpath
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -148,6 +149,17 @@ def test_a_book_too_large_to_e_mail_is_cut_in_parts(monkeypatch: pytest.MonkeyPa
     ]
     assert [len(plan.articles) for plan in plans] == [4, 4, 2, 1]
     assert len({plan.identifier for plan in plans}) == 4
+    # The collection cut too, beside the volumes: its parts are numbered as a series of their own.
+    both = plan_books(articles, Config(editions="none", volumes="month"))
+    assert [(plan.file_name, plan.position) for plan in both] == [
+        ("news-1.epub", 1),
+        ("news-2.epub", 2),
+        ("news-3.epub", 3),
+        ("news-2025-01-1.epub", 1),
+        ("news-2025-01-2.epub", 2),
+        ("news-2025-01-3.epub", 3),
+        ("news-2025-03.epub", 4),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -249,6 +261,8 @@ def _weekly_site(seeds: Path) -> Path:
 
 def test_one_edit_rebuilds_only_the_books_that_hold_the_article(tmp_path: Path) -> None:
     seeds, output, cache = _weekly_site(tmp_path / "seeds"), tmp_path / "output", tmp_path / "cache"
+    # A second article in the newest week: its chapter has other neighbours there than in the collection.
+    _write(seeds, "sixth.txt", "2025-03-30 10:00:00", "مقالة sixth")
     state = tmp_path / "state.json"
     config = Config(edition_count=3)
     build(seeds, output, config, state_path=state, cache=cache)
@@ -270,6 +284,12 @@ def test_one_edit_rebuilds_only_the_books_that_hold_the_article(tmp_path: Path) 
     assert changed_books_after_editing("old.txt") == ["news.epub"]  # in no edition
     assert changed_books_after_editing("third.txt") == ["editions/news-2025-03-15.epub", "news.epub"]
     assert changed_books_after_editing("fifth.txt") == ["editions/news-2025-03-29.epub", "news.epub"]
+    # Those books were made again from the cached chapters of the others: each chapter's bar is its
+    # own book's, as a cold build with the same state makes it.
+    cold_state = tmp_path / "cold-state.json"
+    shutil.copy(state, cold_state)
+    build(seeds, tmp_path / "cold", config, state_path=cold_state)
+    assert tree_bytes(output) == tree_bytes(tmp_path / "cold")
 
 
 def test_a_new_week_leaves_the_past_editions_as_they_were_and_the_oldest_leaves(tmp_path: Path) -> None:
